@@ -1,0 +1,3 @@
+//! cli
+/// Entry point.
+pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }

@@ -1,0 +1,19 @@
+//! organ-twin: a finite-element digital twin of organs and implants.
+//!
+//! The data flows one way, and the modules say so:
+//!
+//! ```text
+//! mesh file ─► io ─► mesh ─► fem ─► solve (cpu | gpu) ─► twin ─► report / VTU
+//! ```
+//!
+//! | module | what it holds |
+//! | --- | --- |
+//! | [`io`] | readers (Gmsh 2.2/4.1, VTK/VTU, Abaqus, Medit, TetGen) and writers (VTU, VTK, Gmsh 4.1); parsing from bytes, atomic writes |
+//! | [`mesh`] | the validated [`mesh::Mesh`], its validation, geometry, statistics and procedural generators |
+//! | [`cli`] | the `organ-twin` command line |
+//!
+//! Lower layers never import higher ones: `mesh` knows nothing of files or physics.
+
+pub mod cli;
+pub mod io;
+pub mod mesh;

@@ -1,0 +1,546 @@
+//! From what a reader found ([`RawMesh`], with file ids and source positions) to a validated
+//! [`Mesh`] (dense indices, resolved surfaces), in numbered steps:
+//!
+//! 1. nodes: finite coordinates, unique ids;
+//! 2. cells: unique ids, every node defined;
+//! 3. shape: no degenerate cell, no inverted cell (optionally re-oriented), no folded Tet10;
+//! 4. surfaces: each boundary triangle is matched to the cell face with the same vertices;
+//! 5. regions, node sets and fields;
+//! 6. warnings: unused nodes and very poor cells.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use super::cell::{CellType, TET_FACES};
+use super::error::{MeshError, MeshWarning};
+use super::{geometry, CellFace, Field, Mesh, NodeSet, Region, Surface};
+
+/// Where an entity was defined in its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceLoc {
+    /// 1-based line of a text file.
+    Line(usize),
+    /// 0-based byte offset of a binary file.
+    Byte(usize),
+    /// Unknown (generated meshes, or formats parsed by a library that does not report positions).
+    #[default]
+    Unknown,
+}
+
+impl fmt::Display for SourceLoc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceLoc::Line(l) => write!(f, "line {l}"),
+            SourceLoc::Byte(b) => write!(f, "byte {b}"),
+            SourceLoc::Unknown => f.write_str("an unknown position"),
+        }
+    }
+}
+
+/// A node as read: file id, coordinates, position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawNode {
+    /// Id in the file.
+    pub id: u64,
+    /// Coordinates.
+    pub x: [f64; 3],
+    /// Where it was defined.
+    pub at: SourceLoc,
+}
+
+/// A volume cell as read; `nodes` are file node ids already in the internal order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCell {
+    /// Id in the file.
+    pub id: u64,
+    /// Cell type.
+    pub kind: CellType,
+    /// Node ids, internal order (see [`cell`](super::cell)).
+    pub nodes: Vec<u64>,
+    /// Region id.
+    pub region: i32,
+    /// Where it was defined.
+    pub at: SourceLoc,
+}
+
+/// How a surface is identified in the file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SurfaceKey {
+    /// A numeric tag, named through [`RawMesh::surface_names`] or `surface_<tag>`.
+    Tag(i32),
+    /// A name.
+    Name(String),
+}
+
+/// A boundary triangle as read (3 or 6 node ids, Tri3/Tri6 order) belonging to a surface.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawFace {
+    /// Node ids.
+    pub nodes: Vec<u64>,
+    /// Surface it belongs to.
+    pub surface: SurfaceKey,
+    /// Where it was defined.
+    pub at: SourceLoc,
+}
+
+/// A surface entry given as (cell id, local face), as Abaqus `*SURFACE` does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCellFace {
+    /// Surface name.
+    pub surface: String,
+    /// Cell id in the file.
+    pub cell: u64,
+    /// Local face, 0-based in the internal numbering.
+    pub face: u8,
+    /// Where it was defined.
+    pub at: SourceLoc,
+}
+
+/// Everything a reader extracted, before validation.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawMesh {
+    /// Nodes.
+    pub nodes: Vec<RawNode>,
+    /// Volume cells.
+    pub cells: Vec<RawCell>,
+    /// Boundary triangles.
+    pub faces: Vec<RawFace>,
+    /// Surfaces given as cell faces.
+    pub cell_faces: Vec<RawCellFace>,
+    /// Region id → name.
+    pub region_names: BTreeMap<i32, String>,
+    /// Surface tag → name.
+    pub surface_names: BTreeMap<i32, String>,
+    /// Named node sets (node ids) with their definition position.
+    pub node_sets: Vec<(String, Vec<u64>, SourceLoc)>,
+    /// Per-cell arrays aligned with `cells`.
+    pub cell_fields: Vec<Field>,
+    /// Per-node arrays aligned with `nodes`.
+    pub node_fields: Vec<Field>,
+    /// Things the reader skipped, reported as warnings.
+    pub notes: Vec<String>,
+}
+
+/// Options of [`RawMesh::build`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BuildOptions {
+    /// Re-orient inverted cells instead of rejecting them.
+    pub fix_orientation: bool,
+    /// Cells whose `|6V| / h_max³` is below this are degenerate (a regular tet has ≈ 0.12).
+    pub degenerate_tolerance: f64,
+    /// Cells with a scaled Jacobian below this are reported as very poor.
+    pub poor_quality_threshold: f64,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { fix_orientation: false, degenerate_tolerance: 1e-10, poor_quality_threshold: 0.05 }
+    }
+}
+
+const ALL_INVERTED_HINT: &str = "Every cell is inverted, so the file uses the opposite orientation \
+     convention: re-run with --fix-orientation to re-orient all cells.";
+const SOME_INVERTED_HINT: &str = "Only some cells are inverted, so the mesh itself is tangled: fix it \
+     in the meshing tool (--fix-orientation can re-orient them, but check the geometry first).";
+
+impl RawMesh {
+    /// Validates and converts to a [`Mesh`], returning the warnings found on the way.
+    pub fn build(self, options: &BuildOptions) -> Result<(Mesh, Vec<MeshWarning>), MeshError> {
+        let mut warnings: Vec<MeshWarning> = self.notes.iter().cloned().map(MeshWarning::Ignored).collect();
+        if self.cells.is_empty() {
+            return Err(MeshError::Empty);
+        }
+        // 1. Nodes.
+        let mut node_index: HashMap<u64, usize> = HashMap::with_capacity(self.nodes.len());
+        for (i, n) in self.nodes.iter().enumerate() {
+            if let Some(&value) = n.x.iter().find(|c| !c.is_finite()) {
+                return Err(MeshError::NonFiniteCoordinate { node: n.id, value, at: n.at });
+            }
+            if let Some(first) = node_index.insert(n.id, i) {
+                return Err(MeshError::DuplicateNode { node: n.id, at: n.at, first: self.nodes[first].at });
+            }
+        }
+        // 2. Cells.
+        let mut cell_index: HashMap<u64, usize> = HashMap::with_capacity(self.cells.len());
+        let mut cell_offsets = Vec::with_capacity(self.cells.len() + 1);
+        let mut connectivity = Vec::new();
+        cell_offsets.push(0);
+        for (i, c) in self.cells.iter().enumerate() {
+            if let Some(first) = cell_index.insert(c.id, i) {
+                return Err(MeshError::DuplicateCell { cell: c.id, at: c.at, first: self.cells[first].at });
+            }
+            for &n in &c.nodes {
+                let idx = node_index.get(&n).ok_or(MeshError::MissingNode { cell: c.id, node: n, at: c.at })?;
+                connectivity.push(*idx);
+            }
+            cell_offsets.push(connectivity.len());
+        }
+        let mut mesh = Mesh {
+            nodes: self.nodes.iter().map(|n| n.x).collect(),
+            node_ids: self.nodes.iter().map(|n| n.id).collect(),
+            cell_types: self.cells.iter().map(|c| c.kind).collect(),
+            cell_offsets,
+            connectivity,
+            cell_ids: self.cells.iter().map(|c| c.id).collect(),
+            cell_regions: self.cells.iter().map(|c| c.region).collect(),
+            regions: Vec::new(),
+            surfaces: Vec::new(),
+            node_sets: Vec::new(),
+            cell_fields: Vec::new(),
+            node_fields: Vec::new(),
+        };
+        // 3. Shape.
+        let cell_at = |c: usize| self.cells[c].at;
+        if let Some(count) = check_shape(&mut mesh, options, cell_at)? {
+            warnings.push(MeshWarning::Reoriented { count });
+        }
+        // 4. Surfaces.
+        mesh.surfaces = resolve_surfaces(&mesh, &self, &node_index, &cell_index)?;
+        // 5. Regions, node sets, fields.
+        let mut ids: Vec<i32> = mesh.cell_regions.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        mesh.regions = ids
+            .into_iter()
+            .map(|id| Region { id, name: self.region_names.get(&id).cloned() })
+            .collect();
+        for (name, ids, at) in &self.node_sets {
+            let mut nodes = Vec::with_capacity(ids.len());
+            for &id in ids {
+                let n = node_index
+                    .get(&id)
+                    .ok_or_else(|| MeshError::MissingSetNode { set: name.clone(), node: id, at: *at })?;
+                nodes.push(*n);
+            }
+            nodes.sort_unstable();
+            nodes.dedup();
+            mesh.node_sets.push(NodeSet { name: name.clone(), nodes });
+        }
+        mesh.cell_fields = check_fields(self.cell_fields, mesh.cell_count())?;
+        mesh.node_fields = check_fields(self.node_fields, mesh.nodes.len())?;
+        // 6. Warnings.
+        warnings.extend(quality_warnings(&mesh, options));
+        Ok((mesh, warnings))
+    }
+}
+
+impl Mesh {
+    /// Assembles a mesh from already-indexed parts (used by the generators), running the same
+    /// checks as [`RawMesh::build`].
+    #[allow(clippy::too_many_arguments, reason = "a constructor of a plain data aggregate")]
+    pub(crate) fn from_parts(
+        nodes: Vec<[f64; 3]>,
+        cell_type: CellType,
+        connectivity: Vec<usize>,
+        cell_regions: Vec<i32>,
+        regions: Vec<Region>,
+        surfaces: Vec<Surface>,
+        cell_fields: Vec<Field>,
+    ) -> Result<Mesh, MeshError> {
+        let n_cells = cell_regions.len();
+        let k = cell_type.node_count();
+        let mut mesh = Mesh {
+            node_ids: (1..=nodes.len() as u64).collect(),
+            nodes,
+            cell_types: vec![cell_type; n_cells],
+            cell_offsets: (0..=n_cells).map(|c| c * k).collect(),
+            connectivity,
+            cell_ids: (1..=n_cells as u64).collect(),
+            cell_regions,
+            regions,
+            surfaces,
+            node_sets: Vec::new(),
+            cell_fields: Vec::new(),
+            node_fields: Vec::new(),
+        };
+        check_shape(&mut mesh, &BuildOptions::default(), |_| SourceLoc::Unknown)?;
+        mesh.cell_fields = check_fields(cell_fields, n_cells)?;
+        Ok(mesh)
+    }
+}
+
+fn check_fields(fields: Vec<Field>, count: usize) -> Result<Vec<Field>, MeshError> {
+    for f in &fields {
+        let expected = f.components * count;
+        if f.values.len() != expected {
+            return Err(MeshError::FieldLength {
+                name: f.name.clone(),
+                components: f.components,
+                expected,
+                got: f.values.len(),
+            });
+        }
+    }
+    Ok(fields)
+}
+
+/// Step 3: degenerate, inverted and folded cells. Returns how many cells were re-oriented.
+fn check_shape(
+    mesh: &mut Mesh,
+    options: &BuildOptions,
+    cell_at: impl Fn(usize) -> SourceLoc,
+) -> Result<Option<usize>, MeshError> {
+    let mut inverted = Vec::new();
+    for c in 0..mesh.cell_count() {
+        let x = mesh.cell_coords(c);
+        let volume = geometry::tet_signed_volume(&x);
+        let h = geometry::max_edge_length(&x);
+        let relative = (6.0 * volume).abs() / (h * h * h);
+        if !(relative > options.degenerate_tolerance) {
+            return Err(MeshError::Degenerate { cell: mesh.cell_ids[c], volume, relative, at: cell_at(c) });
+        }
+        if volume < 0.0 {
+            inverted.push(c);
+        }
+    }
+    if let Some(&first) = inverted.first() {
+        if !options.fix_orientation {
+            let all = inverted.len() == mesh.cell_count();
+            return Err(MeshError::Inverted {
+                cell: mesh.cell_ids[first],
+                volume: geometry::tet_signed_volume(&mesh.cell_coords(first)),
+                inverted: inverted.len(),
+                total: mesh.cell_count(),
+                hint: if all { ALL_INVERTED_HINT } else { SOME_INVERTED_HINT },
+                at: cell_at(first),
+            });
+        }
+        for &c in &inverted {
+            let perm = mesh.cell_type(c).flip_permutation();
+            let range = mesh.cell_offsets[c]..mesh.cell_offsets[c + 1];
+            let old: Vec<usize> = mesh.connectivity[range.clone()].to_vec();
+            for (slot, &p) in mesh.connectivity[range].iter_mut().zip(perm) {
+                *slot = old[p];
+            }
+        }
+    }
+    for c in 0..mesh.cell_count() {
+        if mesh.cell_type(c) == CellType::Tet10 {
+            let (min_det, _) = geometry::det_jacobian_range(CellType::Tet10, &mesh.cell_coords(c));
+            if min_det <= 0.0 {
+                return Err(MeshError::Folded { cell: mesh.cell_ids[c], min_det, at: cell_at(c) });
+            }
+        }
+    }
+    Ok((!inverted.is_empty()).then_some(inverted.len()))
+}
+
+/// Sorted vertex triple identifying a face independently of its orientation.
+fn face_key(nodes: &[usize]) -> [usize; 3] {
+    let mut k = [nodes[0], nodes[1], nodes[2]];
+    k.sort_unstable();
+    k
+}
+
+/// All cell faces by vertex triple (one entry on the boundary, two inside).
+pub(crate) fn face_map(mesh: &Mesh) -> HashMap<[usize; 3], Vec<CellFace>> {
+    vertex_face_map(mesh.cell_count(), |c| {
+        let n = mesh.cell_nodes(c);
+        [n[0], n[1], n[2], n[3]]
+    })
+}
+
+/// Face map of tetrahedra given by their four vertices (local faces as in [`cell`](super::cell)).
+pub(crate) fn vertex_face_map(
+    cell_count: usize,
+    vertices: impl Fn(usize) -> [usize; 4],
+) -> HashMap<[usize; 3], Vec<CellFace>> {
+    let mut map: HashMap<[usize; 3], Vec<CellFace>> = HashMap::with_capacity(cell_count * 2);
+    for c in 0..cell_count {
+        let v = vertices(c);
+        for (f, local) in TET_FACES.iter().enumerate() {
+            let cf = CellFace { cell: c, face: f as u8 };
+            map.entry(face_key(&[v[local[0]], v[local[1]], v[local[2]]])).or_default().push(cf);
+        }
+    }
+    map
+}
+
+/// Step 4: triangles → cell faces. An interior triangle (on an interface between two cells) goes
+/// to the cell whose outward normal agrees with the triangle's node order.
+fn resolve_surfaces(
+    mesh: &Mesh,
+    raw: &RawMesh,
+    node_index: &HashMap<u64, usize>,
+    cell_index: &HashMap<u64, usize>,
+) -> Result<Vec<Surface>, MeshError> {
+    let mut order: Vec<SurfaceKey> = Vec::new();
+    let mut faces: HashMap<SurfaceKey, Vec<CellFace>> = HashMap::new();
+    let name_of = |key: &SurfaceKey| match key {
+        SurfaceKey::Tag(t) => raw.surface_names.get(t).cloned().unwrap_or_else(|| format!("surface_{t}")),
+        SurfaceKey::Name(n) => n.clone(),
+    };
+    let map = if raw.faces.is_empty() { HashMap::new() } else { face_map(mesh) };
+    for f in &raw.faces {
+        let stray = || MeshError::StrayFace { surface: name_of(&f.surface), nodes: f.nodes.clone(), at: f.at };
+        let idx: Vec<usize> = f.nodes.iter().map(|n| node_index.get(n).copied()).collect::<Option<_>>().ok_or_else(stray)?;
+        let candidates = map.get(&face_key(&idx)).ok_or_else(stray)?;
+        let chosen = pick_by_orientation(mesh, candidates, &idx);
+        if !faces.contains_key(&f.surface) {
+            order.push(f.surface.clone());
+        }
+        faces.entry(f.surface.clone()).or_default().push(chosen);
+    }
+    for cf in &raw.cell_faces {
+        let bad = || MeshError::BadCellFace {
+            surface: cf.surface.clone(),
+            cell: cf.cell,
+            face: u32::from(cf.face) + 1,
+            at: cf.at,
+        };
+        let &cell = cell_index.get(&cf.cell).ok_or_else(bad)?;
+        if usize::from(cf.face) >= mesh.cell_type(cell).face_count() {
+            return Err(bad());
+        }
+        let key = SurfaceKey::Name(cf.surface.clone());
+        if !faces.contains_key(&key) {
+            order.push(key.clone());
+        }
+        faces.entry(key).or_default().push(CellFace { cell, face: cf.face });
+    }
+    Ok(order
+        .into_iter()
+        .map(|key| {
+            let mut list = faces.remove(&key).unwrap_or_default();
+            list.sort_unstable();
+            list.dedup();
+            let id = match key {
+                SurfaceKey::Tag(t) => Some(t),
+                SurfaceKey::Name(_) => None,
+            };
+            Surface { name: name_of(&key), id, faces: list }
+        })
+        .collect())
+}
+
+fn pick_by_orientation(mesh: &Mesh, candidates: &[CellFace], tri: &[usize]) -> CellFace {
+    if candidates.len() == 1 {
+        return candidates[0];
+    }
+    let p = |n: usize| mesh.nodes()[n];
+    let n_tri = geometry::triangle_normal(p(tri[0]), p(tri[1]), p(tri[2]));
+    candidates
+        .iter()
+        .copied()
+        .find(|&cf| {
+            let fnodes = mesh.face_nodes(cf);
+            geometry::triangle_normal(p(fnodes[0]), p(fnodes[1]), p(fnodes[2])).dot(&n_tri) > 0.0
+        })
+        .unwrap_or(candidates[0])
+}
+
+/// Step 6: unused nodes and very poor cells.
+fn quality_warnings(mesh: &Mesh, options: &BuildOptions) -> Vec<MeshWarning> {
+    let mut warnings = Vec::new();
+    let mut used = vec![false; mesh.nodes.len()];
+    for &n in &mesh.connectivity {
+        used[n] = true;
+    }
+    let unused: Vec<usize> = (0..used.len()).filter(|&i| !used[i]).collect();
+    if !unused.is_empty() {
+        warnings.push(MeshWarning::UnusedNodes {
+            count: unused.len(),
+            examples: unused.iter().take(5).map(|&i| mesh.node_ids[i]).collect(),
+        });
+    }
+    let mut count = 0;
+    let mut worst = (f64::INFINITY, 0usize);
+    for c in 0..mesh.cell_count() {
+        let q = geometry::scaled_jacobian(&mesh.cell_coords(c));
+        if q < options.poor_quality_threshold {
+            count += 1;
+        }
+        if q < worst.0 {
+            worst = (q, c);
+        }
+    }
+    if count > 0 {
+        warnings.push(MeshWarning::PoorQuality {
+            count,
+            threshold: options.poor_quality_threshold,
+            worst_cell: mesh.cell_ids[worst.1],
+            worst: worst.0,
+        });
+    }
+    warnings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn unit_tet(flip: bool) -> RawMesh {
+        let x = [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+        let nodes = (0..4).map(|i| RawNode { id: 10 + i as u64, x: x[i], at: SourceLoc::Line(i + 1) }).collect();
+        let ids = if flip { vec![10, 12, 11, 13] } else { vec![10, 11, 12, 13] };
+        RawMesh {
+            nodes,
+            cells: vec![RawCell { id: 7, kind: CellType::Tet4, nodes: ids, region: 3, at: SourceLoc::Line(9) }],
+            faces: vec![RawFace {
+                nodes: vec![10, 11, 12],
+                surface: SurfaceKey::Tag(5),
+                at: SourceLoc::Line(10),
+            }],
+            surface_names: [(5, "bottom".to_string())].into(),
+            ..RawMesh::default()
+        }
+    }
+
+    #[test]
+    fn builds_and_resolves_the_face() {
+        let (mesh, warnings) = unit_tet(false).build(&BuildOptions::default()).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let s = mesh.surface("bottom").unwrap();
+        assert_eq!(s.faces, vec![CellFace { cell: 0, face: 0 }]);
+        assert!((mesh.surface_area(s) - 0.5).abs() < 1e-15);
+        assert_eq!(mesh.regions(), &[Region { id: 3, name: None }]);
+    }
+
+    #[test]
+    fn inverted_cell_is_rejected_with_its_id_and_line_or_fixed_on_request() {
+        let err = unit_tet(true).build(&BuildOptions::default()).unwrap_err();
+        assert!(matches!(err, MeshError::Inverted { cell: 7, inverted: 1, total: 1, .. }), "{err:?}");
+        assert_eq!(err.location(), SourceLoc::Line(9));
+        assert!(err.to_string().contains("--fix-orientation"));
+        let opts = BuildOptions { fix_orientation: true, ..BuildOptions::default() };
+        let (mesh, warnings) = unit_tet(true).build(&opts).unwrap();
+        assert!(mesh.cell_volume(0) > 0.0);
+        assert_eq!(warnings, vec![MeshWarning::Reoriented { count: 1 }]);
+    }
+
+    #[test]
+    fn each_bad_input_names_its_entity() {
+        let mut raw = unit_tet(false);
+        raw.nodes[2].x[1] = f64::NAN;
+        assert!(matches!(raw.build(&BuildOptions::default()), Err(MeshError::NonFiniteCoordinate { node: 12, .. })));
+
+        let mut raw = unit_tet(false);
+        raw.nodes[3].id = 10;
+        let err = raw.build(&BuildOptions::default()).unwrap_err();
+        assert_eq!(err, MeshError::DuplicateNode { node: 10, at: SourceLoc::Line(4), first: SourceLoc::Line(1) });
+
+        let mut raw = unit_tet(false);
+        raw.cells[0].nodes[3] = 99;
+        assert!(matches!(raw.build(&BuildOptions::default()), Err(MeshError::MissingNode { cell: 7, node: 99, .. })));
+
+        let mut raw = unit_tet(false);
+        raw.nodes[3].x = [0.5, 0.5, 0.0];
+        assert!(matches!(raw.build(&BuildOptions::default()), Err(MeshError::Degenerate { cell: 7, .. })));
+
+        let mut raw = unit_tet(false);
+        raw.faces[0].nodes = vec![10, 11, 99];
+        let err = raw.build(&BuildOptions::default()).unwrap_err();
+        assert!(matches!(&err, MeshError::StrayFace { surface, .. } if surface == "bottom"), "{err:?}");
+
+        let raw = RawMesh { cells: vec![], ..unit_tet(false) };
+        assert_eq!(raw.build(&BuildOptions::default()).unwrap_err(), MeshError::Empty);
+    }
+
+    #[test]
+    fn unused_nodes_are_a_warning() {
+        let mut raw = unit_tet(false);
+        raw.nodes.push(RawNode { id: 50, x: [5.0, 5.0, 5.0], at: SourceLoc::Unknown });
+        let (_, warnings) = raw.build(&BuildOptions::default()).unwrap();
+        assert_eq!(warnings, vec![MeshWarning::UnusedNodes { count: 1, examples: vec![50] }]);
+    }
+}
