@@ -1,3 +1,163 @@
-//! cli
-/// Entry point.
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }
+//! The `organ-twin` command line.
+//!
+//! Exit codes follow the BSD `sysexits` convention: 0 success, 2 usage error (from clap),
+//! 65 invalid input data (malformed or invalid mesh), 66 input file cannot be read,
+//! 73 output file cannot be written.
+
+mod generate;
+mod info;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+
+use clap::{Parser, Subcommand};
+
+use crate::io::{self, ReadError, WriteError};
+use crate::mesh::{BuildOptions, MeshWarning};
+
+/// Exit code for invalid input data.
+pub const EXIT_DATA: u8 = 65;
+/// Exit code for an input that cannot be read.
+pub const EXIT_NO_INPUT: u8 = 66;
+/// Exit code for an output that cannot be written.
+pub const EXIT_CANT_CREATE: u8 = 73;
+
+/// The bundled default mesh: the Land et al. (2015) left ventricle, coarse.
+const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/lv_coarse.msh");
+const DEFAULT_MESH_NAME: &str = "meshes/lv_coarse.msh (bundled)";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "organ-twin",
+    version,
+    about = "Finite-element digital twin of organs and implants",
+    long_about = "Finite-element digital twin of organs and implants.\n\nWithout a command, prints the \
+                  summary of the bundled left-ventricle mesh (the default scenario)."
+)]
+struct Cli {
+    /// Print only results and errors (no warnings or progress).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.
+    Info {
+        /// Mesh file (.msh, .vtk, .vtu, .inp, .mesh, .node/.ele).
+        mesh: PathBuf,
+        /// Print a JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Re-orient inverted cells instead of rejecting the mesh.
+        #[arg(long)]
+        fix_orientation: bool,
+    },
+    /// Generate a procedural mesh (format chosen by the output extension: .msh or .vtu).
+    Mesh {
+        #[command(subcommand)]
+        shape: generate::Shape,
+    },
+    /// Convert a mesh between formats (writes .msh as Gmsh 4.1 ASCII, or .vtu).
+    Convert {
+        /// Input mesh.
+        input: PathBuf,
+        /// Output mesh.
+        output: PathBuf,
+        /// Re-orient inverted cells instead of rejecting the mesh.
+        #[arg(long)]
+        fix_orientation: bool,
+    },
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<ReadError> for Failure {
+    fn from(e: ReadError) -> Failure {
+        Failure { code: if e.is_io() { EXIT_NO_INPUT } else { EXIT_DATA }, message: e.to_string() }
+    }
+}
+
+impl From<WriteError> for Failure {
+    fn from(e: WriteError) -> Failure {
+        let code = if matches!(e, WriteError::Io { .. }) { EXIT_CANT_CREATE } else { EXIT_DATA };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn build_options(fix_orientation: bool) -> BuildOptions {
+    BuildOptions { fix_orientation, ..BuildOptions::default() }
+}
+
+fn warn(quiet: bool, warnings: &[MeshWarning]) {
+    if !quiet {
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+}
+
+/// Writes a report to stdout; a closed pipe (`organ-twin info m.msh | head`) is not an error.
+fn report(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> Result<(), Failure> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match write(&mut out).and_then(|()| std::io::Write::flush(&mut out)) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure { code: EXIT_CANT_CREATE, message: format!("cannot write the report to standard output: {e}") })
+        }
+        _ => Ok(()),
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        None => {
+            let imported = io::parse_mesh(DEFAULT_MESH, io::Format::Gmsh, DEFAULT_MESH_NAME, &BuildOptions::default())?;
+            report(|out| info::write_text(out, DEFAULT_MESH_NAME, io::Format::Gmsh, &imported))
+        }
+        Some(Command::Info { mesh, json, fix_orientation }) => {
+            let imported = io::read_mesh(&mesh, &build_options(fix_orientation))?;
+            let format = io::Format::from_path(&mesh).unwrap_or(io::Format::Gmsh);
+            let name = mesh.display().to_string();
+            report(|out| {
+                if json {
+                    info::write_json(out, &name, format, &imported)
+                } else {
+                    info::write_text(out, &name, format, &imported)
+                }
+            })
+        }
+        Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
+        Some(Command::Convert { input, output, fix_orientation }) => {
+            let imported = io::read_mesh(&input, &build_options(fix_orientation))?;
+            warn(cli.quiet, &imported.warnings);
+            io::write_mesh(&imported.mesh, &output)?;
+            if cli.quiet {
+                return Ok(());
+            }
+            let m = &imported.mesh;
+            let line = format!("wrote {}: {} nodes, {} cells, {} surfaces", output.display(), m.nodes().len(), m.cell_count(), m.surfaces().len());
+            report(|out| writeln!(out, "{line}"))
+        }
+    }
+}

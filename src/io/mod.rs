@@ -1,1 +1,201 @@
-//! io
+//! Mesh files in and out.
+//!
+//! | format | extension | read | write |
+//! | --- | --- | --- | --- |
+//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII |
+//! | Gmsh MSH 2.2 (ASCII) | `.msh` | yes | no |
+//! | VTK legacy (ASCII) | `.vtk` | yes (via `vtkio`) | no |
+//! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | yes |
+//! | Abaqus input | `.inp` | yes | no |
+//! | Medit (ASCII) | `.mesh` | yes | no |
+//! | TetGen | `.node` + `.ele` (+ `.face`) | yes | no |
+//!
+//! Every parser works on bytes (`parse_*(&[u8], source_name)`) so that it can be tested and
+//! fuzzed in memory; [`read_mesh`] is the thin file wrapper. Parsers never panic: any input gives
+//! either a [`RawMesh`] or a [`ReadError`] naming the file and line. Writers go through
+//! [`write_atomic`], so a failed write leaves no partial file.
+
+mod abaqus;
+mod appended;
+mod error;
+mod gmsh;
+mod medit;
+mod tetgen;
+mod text;
+mod vtk;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use error::{ReadError, WriteError};
+pub use vtk::REGION_ARRAYS;
+
+use crate::mesh::{BuildOptions, Mesh, MeshWarning, RawMesh};
+
+/// A supported mesh file format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Gmsh `.msh`, version 2.2 or 4.1 (detected from the header).
+    Gmsh,
+    /// VTK legacy `.vtk`.
+    VtkLegacy,
+    /// VTK XML `.vtu`.
+    Vtu,
+    /// Abaqus `.inp`.
+    Abaqus,
+    /// Medit `.mesh`.
+    Medit,
+    /// TetGen `.node` / `.ele` / `.face`.
+    TetGen,
+}
+
+impl Format {
+    /// The format implied by a file's extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "msh" => Format::Gmsh,
+            "vtk" => Format::VtkLegacy,
+            "vtu" => Format::Vtu,
+            "inp" => Format::Abaqus,
+            "mesh" => Format::Medit,
+            "node" | "ele" | "face" => Format::TetGen,
+            _ => return None,
+        })
+    }
+
+    /// Human-readable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Gmsh => "Gmsh MSH",
+            Format::VtkLegacy => "VTK legacy",
+            Format::Vtu => "VTK XML (VTU)",
+            Format::Abaqus => "Abaqus input",
+            Format::Medit => "Medit",
+            Format::TetGen => "TetGen",
+        }
+    }
+}
+
+/// A mesh read from a file, with the warnings found while validating it.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The validated mesh.
+    pub mesh: Mesh,
+    /// Non-fatal findings (unused nodes, poor cells, skipped data).
+    pub warnings: Vec<MeshWarning>,
+}
+
+/// Parses one file's bytes into a [`RawMesh`] without validating it. TetGen meshes span several
+/// files: use [`parse_tetgen`].
+pub fn parse_raw(bytes: &[u8], format: Format, source: &str) -> Result<RawMesh, ReadError> {
+    match format {
+        Format::Gmsh => gmsh::parse(bytes, source),
+        Format::VtkLegacy => vtk::parse_legacy(bytes, source),
+        Format::Vtu => vtk::parse_xml(bytes, source),
+        Format::Abaqus => abaqus::parse(bytes, source),
+        Format::Medit => medit::parse(bytes, source),
+        Format::TetGen => Err(ReadError::syntax(
+            source,
+            crate::mesh::SourceLoc::Unknown,
+            "a TetGen mesh spans .node and .ele files: read it with read_mesh or parse_tetgen",
+        )),
+    }
+}
+
+/// Parses TetGen node, element and optional face files (bytes and source names).
+pub fn parse_tetgen(node: (&[u8], &str), ele: (&[u8], &str), face: Option<(&[u8], &str)>) -> Result<RawMesh, ReadError> {
+    tetgen::parse(
+        tetgen::Part { bytes: node.0, source: node.1 },
+        tetgen::Part { bytes: ele.0, source: ele.1 },
+        face.map(|(bytes, source)| tetgen::Part { bytes, source }),
+    )
+}
+
+/// Validates a raw mesh, attributing errors to `source`.
+pub fn validate(raw: RawMesh, source: &str, options: &BuildOptions) -> Result<Imported, ReadError> {
+    let (mesh, warnings) =
+        raw.build(options).map_err(|e| ReadError::Invalid { source_name: source.to_string(), source: e })?;
+    Ok(Imported { mesh, warnings })
+}
+
+/// Parses and validates one file's bytes.
+pub fn parse_mesh(bytes: &[u8], format: Format, source: &str, options: &BuildOptions) -> Result<Imported, ReadError> {
+    validate(parse_raw(bytes, format, source)?, source, options)
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
+    std::fs::read(path).map_err(|source| ReadError::Io { path: path.display().to_string(), source })
+}
+
+/// Reads and validates a mesh file; the format comes from the extension.
+pub fn read_mesh(path: &Path, options: &BuildOptions) -> Result<Imported, ReadError> {
+    let name = path.display().to_string();
+    let format = Format::from_path(path).ok_or_else(|| ReadError::UnknownFormat {
+        path: name.clone(),
+        ext: path.extension().map(|e| e.to_string_lossy().into_owned()).unwrap_or_default(),
+    })?;
+    if format == Format::TetGen {
+        return read_tetgen(path, options);
+    }
+    let bytes = read_file(path)?;
+    parse_mesh(&bytes, format, &name, options)
+}
+
+fn read_tetgen(path: &Path, options: &BuildOptions) -> Result<Imported, ReadError> {
+    let sibling = |ext: &str| -> PathBuf { path.with_extension(ext) };
+    let (node_path, ele_path, face_path) = (sibling("node"), sibling("ele"), sibling("face"));
+    let node = read_file(&node_path)?;
+    let ele = read_file(&ele_path)?;
+    let face = if face_path.exists() { Some(read_file(&face_path)?) } else { None };
+    let (n, e, f) = (node_path.display().to_string(), ele_path.display().to_string(), face_path.display().to_string());
+    let raw = parse_tetgen((&node, &n), (&ele, &e), face.as_deref().map(|b| (b, f.as_str())))?;
+    validate(raw, &e, options)
+}
+
+/// Writes `contents` to `path` through a temporary file in the same folder and a rename, so that
+/// readers never see a partial file and a failure leaves nothing behind.
+pub fn write_atomic(path: &Path, contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), WriteError> {
+    let fail = |source: std::io::Error| WriteError::Io { path: path.display().to_string(), source };
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".organ-twin-").suffix(".tmp");
+    // Temporary files are private (0600); results are ordinary files (0666 less the umask).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let tmp = builder.tempfile_in(dir).map_err(fail)?;
+    {
+        let mut w = std::io::BufWriter::new(tmp.as_file());
+        contents(&mut w).map_err(fail)?;
+        w.flush().map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    tmp.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}
+
+/// Writes a mesh; the format comes from the extension (`.msh` → Gmsh 4.1 ASCII, `.vtu`).
+pub fn write_mesh(mesh: &Mesh, path: &Path) -> Result<(), WriteError> {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "msh" => write_atomic(path, |w| gmsh::write_msh41(mesh, w)),
+        "vtu" => write_atomic(path, |w| vtk::write_vtu(mesh, w).map_err(std::io::Error::other)),
+        _ => Err(WriteError::UnknownFormat { path: path.display().to_string(), ext }),
+    }
+}
+
+/// Writes a mesh as Gmsh 4.1 ASCII into any writer (used by tests and for in-memory round trips).
+pub fn write_msh41(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
+    gmsh::write_msh41(mesh, w)
+}
+
+/// Writes a mesh as VTU into any writer.
+pub fn write_vtu(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
+    vtk::write_vtu(mesh, w).map_err(std::io::Error::other)
+}
