@@ -35,12 +35,12 @@ pub(super) struct Common {
 pub(super) enum Shape {
     /// Box [0,Lx]×[0,Ly]×[0,Lz]; surfaces xmin, xmax, ymin, ymax, zmin, zmax.
     Beam {
-        /// Edge lengths.
-        #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [10.0, 1.0, 1.0])]
-        size: Vec<f64>,
-        /// Divisions per axis (each cube becomes 6 tets).
-        #[arg(long, value_delimiter = ',', num_args = 3, default_values_t = [20, 2, 2])]
-        divisions: Vec<usize>,
+        /// Edge lengths, as LX,LY,LZ.
+        #[arg(long, value_parser = triple::<f64>, default_value = "10,1,1")]
+        size: [f64; 3],
+        /// Divisions per axis, as NX,NY,NZ (each cube becomes 6 tets).
+        #[arg(long, value_parser = triple::<usize>, default_value = "20,2,2")]
+        divisions: [usize; 3],
         #[command(flatten)]
         common: Common,
     },
@@ -107,13 +107,38 @@ fn order(o: OrderArg) -> Order {
     }
 }
 
+/// Parses `a,b,c`.
+fn triple<T: std::str::FromStr + Copy>(s: &str) -> Result<[T; 3], String> {
+    let v: Vec<T> = s
+        .split(',')
+        .map(|p| p.trim().parse::<T>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| format!("'{s}' is not a list of three numbers"))?;
+    match v.as_slice() {
+        [a, b, c] => Ok([*a, *b, *c]),
+        _ => Err(format!("expected three comma-separated values, got {}", v.len())),
+    }
+}
+
+fn usage(message: String) -> Failure {
+    Failure { code: 2, message }
+}
+
 fn check_positive(values: &[(&str, f64)]) -> Result<(), Failure> {
     for (name, v) in values {
         if !(v.is_finite() && *v > 0.0) {
-            return Err(Failure { code: 2, message: format!("--{name} must be a positive number, got {v}") });
+            return Err(usage(format!("--{name} must be a positive number, got {v}")));
         }
     }
     Ok(())
+}
+
+fn check_larger(outer: (&str, f64), inner: (&str, f64)) -> Result<(), Failure> {
+    if outer.1 > inner.1 {
+        Ok(())
+    } else {
+        Err(usage(format!("--{} ({}) must be larger than --{} ({})", outer.0, outer.1, inner.0, inner.1)))
+    }
 }
 
 /// Builds the mesh, writes it and prints a one-line summary with the analytic volume.
@@ -121,16 +146,20 @@ pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
     let (mesh, common, exact): (Mesh, Common, f64) = match shape {
         Shape::Beam { size, divisions, common } => {
             check_positive(&[("size", size[0]), ("size", size[1]), ("size", size[2])])?;
-            let p = BeamParams {
-                size: [size[0], size[1], size[2]],
-                divisions: [divisions[0], divisions[1], divisions[2]],
-                order: order(common.order),
-            };
+            let p = BeamParams { size, divisions, order: order(common.order) };
             (generate::beam(&p).map_err(invalid)?, common, size.iter().product())
         }
         Shape::Sphere { inner, outer, subdivisions, layers, full, common } => {
-            check_positive(&[("inner", inner), ("outer", outer - inner)])?;
-            let p = SphereParams { inner_radius: inner, outer_radius: outer, subdivisions, layers, octant: !full, order: order(common.order) };
+            check_positive(&[("inner", inner), ("outer", outer)])?;
+            check_larger(("outer", outer), ("inner", inner))?;
+            let p = SphereParams {
+                inner_radius: inner,
+                outer_radius: outer,
+                subdivisions,
+                layers,
+                octant: !full,
+                order: order(common.order),
+            };
             (generate::sphere(&p).map_err(invalid)?, common, generate::sphere_volume(&p))
         }
         Shape::Lv { subdivisions, layers, common } => {
@@ -138,8 +167,17 @@ pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
             (generate::lv(&p).map_err(invalid)?, common, generate::lv_volumes(&p).0)
         }
         Shape::Implant { implant_radius, bone_radius, length, implant_rings, bone_rings, layers, common } => {
-            check_positive(&[("implant-radius", implant_radius), ("bone-radius", bone_radius - implant_radius), ("length", length)])?;
-            let p = ImplantParams { implant_radius, bone_radius, length, implant_rings, bone_rings, layers, order: order(common.order) };
+            check_positive(&[("implant-radius", implant_radius), ("bone-radius", bone_radius), ("length", length)])?;
+            check_larger(("bone-radius", bone_radius), ("implant-radius", implant_radius))?;
+            let p = ImplantParams {
+                implant_radius,
+                bone_radius,
+                length,
+                implant_rings,
+                bone_rings,
+                layers,
+                order: order(common.order),
+            };
             let exact = std::f64::consts::PI * bone_radius * bone_radius * length;
             (generate::implant(&p).map_err(invalid)?, common, exact)
         }

@@ -10,7 +10,6 @@ mod info;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-
 use clap::{Parser, Subcommand};
 
 use crate::io::{self, ReadError, WriteError};
@@ -156,7 +155,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 return Ok(());
             }
             let m = &imported.mesh;
-            let line = format!("wrote {}: {} nodes, {} cells, {} surfaces", output.display(), m.nodes().len(), m.cell_count(), m.surfaces().len());
+            let line = format!(
+                "wrote {}: {} nodes, {} cells, {} surfaces",
+                output.display(),
+                m.nodes().len(),
+                m.cell_count(),
+                m.surfaces().len()
+            );
             report(|out| writeln!(out, "{line}"))
         }
     }

@@ -122,7 +122,11 @@ pub(crate) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
         r.keyword(kw)?;
     }
     if keywords == 0 {
-        return Err(ReadError::syntax(source, SourceLoc::Line(1), "no Abaqus keywords (lines starting with '*') found: not an .inp file"));
+        return Err(ReadError::syntax(
+            source,
+            SourceLoc::Line(1),
+            "no Abaqus keywords (lines starting with '*') found: not an .inp file",
+        ));
     }
     r.finish()
 }
@@ -184,7 +188,10 @@ impl<'a> Reader<'a> {
                 self.instances += 1;
                 let data = self.data_lines();
                 if self.instances > 1 || !data.is_empty() {
-                    return Err(self.lines.error(kw.line, "only one *INSTANCE without translation or rotation can be flattened; export a flat input file"));
+                    return Err(self.lines.error(
+                        kw.line,
+                        "only one *INSTANCE without translation or rotation can be flattened; export a flat input file",
+                    ));
                 }
                 Ok(())
             }
@@ -192,7 +199,11 @@ impl<'a> Reader<'a> {
                 self.data_lines();
                 Ok(())
             }
-            "INCLUDE" => Err(ReadError::syntax(source, SourceLoc::Line(kw.line), "*INCLUDE is not supported: merge the included file into this one")),
+            "INCLUDE" => Err(ReadError::syntax(
+                source,
+                SourceLoc::Line(kw.line),
+                "*INCLUDE is not supported: merge the included file into this one",
+            )),
             other => {
                 *self.skipped.entry(other.to_string()).or_default() += 1;
                 self.data_lines();
@@ -202,9 +213,11 @@ impl<'a> Reader<'a> {
     }
 
     fn param(&self, kw: &Keyword, key: &str) -> Result<String, ReadError> {
-        kw.params.get(key).filter(|v| !v.is_empty()).cloned().ok_or_else(|| {
-            self.lines.error(kw.line, format!("*{} needs the parameter {key}=…", kw.name))
-        })
+        kw.params
+            .get(key)
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .ok_or_else(|| self.lines.error(kw.line, format!("*{} needs the parameter {key}=…", kw.name)))
     }
 
     fn nodes(&mut self, kw: &Keyword) -> Result<(), ReadError> {
@@ -215,7 +228,11 @@ impl<'a> Reader<'a> {
             let at = SourceLoc::Line(l);
             let id: u64 = parse_token(source, at, f.first().copied(), "a node id")?;
             if f.len() < 3 || f.len() > 4 {
-                return Err(ReadError::syntax(source, at, format!("node {id}: expected 'id, x, y[, z]', found {} fields", f.len())));
+                return Err(ReadError::syntax(
+                    source,
+                    at,
+                    format!("node {id}: expected 'id, x, y[, z]', found {} fields", f.len()),
+                ));
             }
             let mut x = [0.0; 3];
             for (k, c) in x.iter_mut().enumerate().take(f.len() - 1) {
@@ -264,9 +281,16 @@ impl<'a> Reader<'a> {
             let at = SourceLoc::Line(*l);
             let id: u64 = parse_token(source, at, fields.first().copied(), "an element id")?;
             if fields.len() != n + 1 {
-                return Err(ReadError::syntax(source, at, format!("element {id} of type {t}: expected {n} node ids, found {}", fields.len() - 1)));
+                return Err(ReadError::syntax(
+                    source,
+                    at,
+                    format!("element {id} of type {t}: expected {n} node ids, found {}", fields.len() - 1),
+                ));
             }
-            let nodes = fields[1..].iter().map(|f| parse_token(source, at, Some(f), "a node id")).collect::<Result<Vec<u64>, _>>()?;
+            let nodes = fields[1..]
+                .iter()
+                .map(|f| parse_token(source, at, Some(f), "a node id"))
+                .collect::<Result<Vec<u64>, _>>()?;
             match kind {
                 Kind::Cell(kind) => self.raw.cells.push(RawCell { id, kind, nodes, region: 0, at }),
                 _ => self.triangles.push((id, nodes, *l, elset.clone())),
@@ -329,7 +353,13 @@ impl<'a> Reader<'a> {
                 Err(_) => {
                     let sets = if node_based { &self.nsets } else { &self.elsets };
                     sets.get(target)
-                        .ok_or_else(|| ReadError::syntax(source, at, format!("surface '{name}' refers to the undefined set '{}'", clip(target))))?
+                        .ok_or_else(|| {
+                            ReadError::syntax(
+                                source,
+                                at,
+                                format!("surface '{name}' refers to the undefined set '{}'", clip(target)),
+                            )
+                        })?
                         .1
                         .clone()
                 }
@@ -384,7 +414,8 @@ impl<'a> Reader<'a> {
         let mut assigned = vec![false; self.raw.cells.len()];
         let mut next_region = 1;
         for (name, ids) in &candidates {
-            let cells: Vec<usize> = ids.iter().filter_map(|id| cell_pos.get(id).copied()).filter(|&c| !assigned[c]).collect();
+            let cells: Vec<usize> =
+                ids.iter().filter_map(|id| cell_pos.get(id).copied()).filter(|&c| !assigned[c]).collect();
             if cells.is_empty() || self.raw.region_names.values().any(|n| n == name) {
                 continue;
             }
@@ -404,14 +435,22 @@ impl<'a> Reader<'a> {
                 if let Some(&t) = tri_pos.get(id) {
                     in_explicit[t] = true;
                     let (_, nodes, l, _) = &self.triangles[t];
-                    self.raw.faces.push(RawFace { nodes: nodes.clone(), surface: SurfaceKey::Name(display.clone()), at: SourceLoc::Line(*l) });
+                    self.raw.faces.push(RawFace {
+                        nodes: nodes.clone(),
+                        surface: SurfaceKey::Name(display.clone()),
+                        at: SourceLoc::Line(*l),
+                    });
                 }
             }
         }
         for (t, (_, nodes, l, elset)) in self.triangles.iter().enumerate() {
             if !in_explicit[t] {
                 let name = elset.clone().unwrap_or_else(|| "faces".to_string());
-                self.raw.faces.push(RawFace { nodes: nodes.clone(), surface: SurfaceKey::Name(name), at: SourceLoc::Line(*l) });
+                self.raw.faces.push(RawFace {
+                    nodes: nodes.clone(),
+                    surface: SurfaceKey::Name(name),
+                    at: SourceLoc::Line(*l),
+                });
             }
         }
         for key in &self.nsets.order {
@@ -421,7 +460,8 @@ impl<'a> Reader<'a> {
         let mut skipped: Vec<_> = self.skipped.into_iter().collect();
         skipped.sort();
         if !skipped.is_empty() {
-            let list: Vec<String> = skipped.iter().map(|(k, n)| if *n > 1 { format!("*{k} ({n}×)") } else { format!("*{k}") }).collect();
+            let list: Vec<String> =
+                skipped.iter().map(|(k, n)| if *n > 1 { format!("*{k} ({n}×)") } else { format!("*{k}") }).collect();
             self.raw.notes.push(format!("keywords not used for the mesh were skipped: {}", list.join(", ")));
         }
         Ok(self.raw)

@@ -56,11 +56,14 @@ impl Layout {
 
     /// Encodes the block at `offset` of the raw data.
     fn encode_block(&self, data: &[u8], offset: usize) -> Result<String, AppendedError> {
-        let truncated = |what: &str| AppendedError(format!("the {what} of the block at offset {offset} runs past the end of the appended data: the file is truncated"));
+        let truncated = |what: &str| {
+            AppendedError(format!("the {what} of the block at offset {offset} runs past the end of the appended data: the file is truncated"))
+        };
         let h = self.header_bytes;
         if !self.compressed {
             let n = self.read(data, offset)?;
-            let block = data.get(offset..offset.saturating_add(h).saturating_add(n)).ok_or_else(|| truncated("data"))?;
+            let block =
+                data.get(offset..offset.saturating_add(h).saturating_add(n)).ok_or_else(|| truncated("data"))?;
             return Ok(STANDARD.encode(block));
         }
         let blocks = self.read(data, offset)?;
@@ -89,7 +92,8 @@ pub(crate) fn raw_to_base64(xml: &[u8]) -> Result<Option<Vec<u8>>, AppendedError
         compressed: attribute(xml, root, "compressor").is_some_and(|c| !c.is_empty()),
     };
     let tag_end = find(xml, b">", tag).ok_or_else(|| AppendedError("unterminated <AppendedData> tag".into()))?;
-    let underscore = find(xml, b"_", tag_end).ok_or_else(|| AppendedError("appended data does not start with '_'".into()))?;
+    let underscore =
+        find(xml, b"_", tag_end).ok_or_else(|| AppendedError("appended data does not start with '_'".into()))?;
     let data_start = underscore + 1;
     let data_end = rfind(xml, b"</AppendedData>")
         .filter(|&e| e >= data_start)
@@ -103,7 +107,8 @@ pub(crate) fn raw_to_base64(xml: &[u8]) -> Result<Option<Vec<u8>>, AppendedError
     let mut search = 0;
     while let Some(pos) = find(head, b" offset=\"", search) {
         let value_start = pos + b" offset=\"".len();
-        let value_end = find(head, b"\"", value_start).ok_or_else(|| AppendedError("unterminated offset attribute".into()))?;
+        let value_end =
+            find(head, b"\"", value_start).ok_or_else(|| AppendedError("unterminated offset attribute".into()))?;
         let offset: usize = std::str::from_utf8(&head[value_start..value_end])
             .ok()
             .and_then(|s| s.trim().parse().ok())
@@ -139,7 +144,9 @@ mod tests {
 
     #[test]
     fn a_truncated_block_is_an_error() {
-        let mut xml = b"<VTKFile byte_order=\"LittleEndian\">\n<DataArray offset=\"0\"/>\n<AppendedData encoding=\"raw\">\n_".to_vec();
+        let mut xml =
+            b"<VTKFile byte_order=\"LittleEndian\">\n<DataArray offset=\"0\"/>\n<AppendedData encoding=\"raw\">\n_"
+                .to_vec();
         xml.extend_from_slice(&[100, 0, 0, 0, 1, 2]);
         xml.extend_from_slice(b"</AppendedData></VTKFile>");
         assert!(raw_to_base64(&xml).unwrap_err().0.contains("truncated"));

@@ -31,7 +31,11 @@ const UNSUPPORTED: [&str; 5] = ["Hexahedra", "Prisms", "Pyramids", "TetrahedraP2
 /// Parses a Medit mesh.
 pub(crate) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
     if bytes.len() >= 4 && (bytes[..4] == [1, 0, 0, 0] || bytes[..4] == [0, 0, 0, 1]) {
-        return Err(ReadError::syntax(source, SourceLoc::Byte(0), "binary Medit (.meshb) is not supported: save as ASCII .mesh"));
+        return Err(ReadError::syntax(
+            source,
+            SourceLoc::Byte(0),
+            "binary Medit (.meshb) is not supported: save as ASCII .mesh",
+        ));
     }
     let text = utf8(bytes, source)?;
     let mut t = Tokens::new(text, source);
@@ -78,7 +82,13 @@ pub(crate) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
                     let (line, nodes) = record(&mut t, 4, "a tetrahedron")?;
                     let (_, reference): (usize, i32) = t.parse("the tetrahedron reference")?;
                     let id = i as u64 + 1;
-                    raw.cells.push(RawCell { id, kind: CellType::Tet4, nodes, region: reference, at: SourceLoc::Line(line) });
+                    raw.cells.push(RawCell {
+                        id,
+                        kind: CellType::Tet4,
+                        nodes,
+                        region: reference,
+                        at: SourceLoc::Line(line),
+                    });
                 }
             }
             "Triangles" => {
@@ -96,12 +106,19 @@ pub(crate) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
             }
             "End" => break,
             k if UNSUPPORTED.contains(&k) => {
-                return Err(t.error(l, format!("{k} are not supported: organ-twin reads tetrahedral meshes (Tetrahedra)")));
+                return Err(
+                    t.error(l, format!("{k} are not supported: organ-twin reads tetrahedral meshes (Tetrahedra)"))
+                );
             }
             k => {
                 let Some(&(_, per)) = SKIPPED.iter().find(|(name, _)| *name == k) else {
                     let shown: String = k.chars().take(40).collect();
-                    return Err(t.error(l, format!("unknown Medit keyword '{shown}': the file is corrupt or uses an unsupported extension")));
+                    return Err(t.error(
+                        l,
+                        format!(
+                            "unknown Medit keyword '{shown}': the file is corrupt or uses an unsupported extension"
+                        ),
+                    ));
                 };
                 if per > 0 {
                     let n = count(&mut t, k, text.len())?;
@@ -126,7 +143,10 @@ fn count(t: &mut Tokens, what: &str, text_len: usize) -> Result<usize, ReadError
     let (l, n): (usize, usize) = t.parse(&format!("the number of {what}"))?;
     // Every entity takes at least two bytes of text; a larger count means a corrupt header.
     if n > text_len / 2 + 1 {
-        return Err(t.error(l, format!("{n} {what} announced, but the file is too short to hold them: it is truncated or corrupt")));
+        return Err(t.error(
+            l,
+            format!("{n} {what} announced, but the file is too short to hold them: it is truncated or corrupt"),
+        ));
     }
     Ok(n)
 }

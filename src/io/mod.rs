@@ -104,7 +104,11 @@ pub fn parse_raw(bytes: &[u8], format: Format, source: &str) -> Result<RawMesh, 
 }
 
 /// Parses TetGen node, element and optional face files (bytes and source names).
-pub fn parse_tetgen(node: (&[u8], &str), ele: (&[u8], &str), face: Option<(&[u8], &str)>) -> Result<RawMesh, ReadError> {
+pub fn parse_tetgen(
+    node: (&[u8], &str),
+    ele: (&[u8], &str),
+    face: Option<(&[u8], &str)>,
+) -> Result<RawMesh, ReadError> {
     tetgen::parse(
         tetgen::Part { bytes: node.0, source: node.1 },
         tetgen::Part { bytes: ele.0, source: ele.1 },
@@ -155,7 +159,10 @@ fn read_tetgen(path: &Path, options: &BuildOptions) -> Result<Imported, ReadErro
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so that
 /// readers never see a partial file and a failure leaves nothing behind.
-pub fn write_atomic(path: &Path, contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<(), WriteError> {
+pub fn write_atomic(
+    path: &Path,
+    contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), WriteError> {
     let fail = |source: std::io::Error| WriteError::Io { path: path.display().to_string(), source };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,

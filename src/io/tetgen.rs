@@ -29,8 +29,14 @@ fn content_lines<'a, 'b>(lines: &'b mut Lines<'a>) -> impl FnMut() -> Option<(us
     }
 }
 
-fn header<'a>(next: &mut impl FnMut() -> Option<(usize, &'a str)>, source: &'a str, what: &str) -> Result<(usize, &'a str), ReadError> {
-    next().ok_or_else(|| ReadError::syntax(source, SourceLoc::Line(1), format!("the file is empty: expected the {what} header")))
+fn header<'a>(
+    next: &mut impl FnMut() -> Option<(usize, &'a str)>,
+    source: &'a str,
+    what: &str,
+) -> Result<(usize, &'a str), ReadError> {
+    next().ok_or_else(|| {
+        ReadError::syntax(source, SourceLoc::Line(1), format!("the file is empty: expected the {what} header"))
+    })
 }
 
 /// Parses the node, element and (optional) face files of one TetGen mesh.
@@ -54,20 +60,30 @@ fn read_nodes(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
     let mut f = Fields::new(src, l, h);
     let count: usize = f.parse("the number of nodes")?;
     let dim: usize = f.parse("the dimension")?;
-    let n_attr: usize = f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of attributes"))?;
-    let n_marker: usize = f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of markers"))?;
+    let n_attr: usize =
+        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of attributes"))?;
+    let n_marker: usize =
+        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of markers"))?;
     if dim != 3 {
         return Err(ReadError::syntax(src, SourceLoc::Line(l), format!("dimension {dim}: organ-twin needs 3D nodes")));
     }
     let expected = 4 + n_attr + n_marker.min(1);
     for i in 0..count {
         let (l, line) = next().ok_or_else(|| {
-            ReadError::syntax(src, SourceLoc::Line(l), format!("the file ends after {i} of {count} nodes: it is truncated"))
+            ReadError::syntax(
+                src,
+                SourceLoc::Line(l),
+                format!("the file ends after {i} of {count} nodes: it is truncated"),
+            )
         })?;
         let at = SourceLoc::Line(l);
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.len() != expected {
-            return Err(ReadError::syntax(src, at, format!("expected {expected} fields (id, x, y, z, attributes, marker), found {}", fields.len())));
+            return Err(ReadError::syntax(
+                src,
+                at,
+                format!("expected {expected} fields (id, x, y, z, attributes, marker), found {}", fields.len()),
+            ));
         }
         let id: u64 = parse_token(src, at, Some(fields[0]), "a node id")?;
         let mut x = [0.0; 3];
@@ -87,7 +103,8 @@ fn read_elements(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
     let mut f = Fields::new(src, l, h);
     let count: usize = f.parse("the number of tetrahedra")?;
     let per: usize = f.parse("the number of nodes per tetrahedron")?;
-    let n_attr: usize = f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of attributes"))?;
+    let n_attr: usize =
+        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of attributes"))?;
     if per != 4 {
         return Err(ReadError::syntax(
             src,
@@ -97,20 +114,35 @@ fn read_elements(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
     }
     for i in 0..count {
         let (l, line) = next().ok_or_else(|| {
-            ReadError::syntax(src, SourceLoc::Line(l), format!("the file ends after {i} of {count} tetrahedra: it is truncated"))
+            ReadError::syntax(
+                src,
+                SourceLoc::Line(l),
+                format!("the file ends after {i} of {count} tetrahedra: it is truncated"),
+            )
         })?;
         let at = SourceLoc::Line(l);
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.len() != 5 + n_attr {
-            return Err(ReadError::syntax(src, at, format!("expected {} fields (id, 4 nodes, {n_attr} attributes), found {}", 5 + n_attr, fields.len())));
+            return Err(ReadError::syntax(
+                src,
+                at,
+                format!("expected {} fields (id, 4 nodes, {n_attr} attributes), found {}", 5 + n_attr, fields.len()),
+            ));
         }
         let id: u64 = parse_token(src, at, Some(fields[0]), "a tetrahedron id")?;
-        let nodes = fields[1..5].iter().map(|t| parse_token(src, at, Some(t), "a node index")).collect::<Result<Vec<u64>, _>>()?;
+        let nodes = fields[1..5]
+            .iter()
+            .map(|t| parse_token(src, at, Some(t), "a node index"))
+            .collect::<Result<Vec<u64>, _>>()?;
         let region = match fields.get(5) {
             Some(t) => {
                 let v: f64 = parse_token(src, at, Some(t), "the region attribute")?;
                 if v.fract() != 0.0 || v.abs() > i32::MAX as f64 {
-                    return Err(ReadError::syntax(src, at, format!("region attribute {v} of tetrahedron {id} is not an integer")));
+                    return Err(ReadError::syntax(
+                        src,
+                        at,
+                        format!("region attribute {v} of tetrahedron {id} is not an integer"),
+                    ));
                 }
                 v as i32
             }
@@ -128,17 +160,29 @@ fn read_faces(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
     let (l, h) = header(&mut next, src, ".face")?;
     let mut f = Fields::new(src, l, h);
     let count: usize = f.parse("the number of faces")?;
-    let n_marker: usize = f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of markers"))?;
+    let n_marker: usize =
+        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of markers"))?;
     for i in 0..count {
         let (l, line) = next().ok_or_else(|| {
-            ReadError::syntax(src, SourceLoc::Line(l), format!("the file ends after {i} of {count} faces: it is truncated"))
+            ReadError::syntax(
+                src,
+                SourceLoc::Line(l),
+                format!("the file ends after {i} of {count} faces: it is truncated"),
+            )
         })?;
         let at = SourceLoc::Line(l);
         let fields: Vec<&str> = line.split_whitespace().collect();
         if fields.len() != 4 + n_marker.min(1) {
-            return Err(ReadError::syntax(src, at, format!("expected {} fields (id, 3 nodes, marker), found {}", 4 + n_marker.min(1), fields.len())));
+            return Err(ReadError::syntax(
+                src,
+                at,
+                format!("expected {} fields (id, 3 nodes, marker), found {}", 4 + n_marker.min(1), fields.len()),
+            ));
         }
-        let nodes = fields[1..4].iter().map(|t| parse_token(src, at, Some(t), "a node index")).collect::<Result<Vec<u64>, _>>()?;
+        let nodes = fields[1..4]
+            .iter()
+            .map(|t| parse_token(src, at, Some(t), "a node index"))
+            .collect::<Result<Vec<u64>, _>>()?;
         let marker: i32 = match fields.get(4) {
             Some(t) => parse_token(src, at, Some(t), "a boundary marker")?,
             None => 1,

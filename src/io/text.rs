@@ -104,7 +104,12 @@ impl<'a> Fields<'a> {
 }
 
 /// Parses one token, naming what was expected and what was found.
-pub(crate) fn parse_token<T: FromStr>(source: &str, at: SourceLoc, tok: Option<&str>, what: &str) -> Result<T, ReadError> {
+pub(crate) fn parse_token<T: FromStr>(
+    source: &str,
+    at: SourceLoc,
+    tok: Option<&str>,
+    what: &str,
+) -> Result<T, ReadError> {
     match tok {
         None => Err(ReadError::syntax(source, at, format!("expected {what}, found the end of the line"))),
         Some(t) => t.parse::<T>().map_err(|_| {

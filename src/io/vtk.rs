@@ -19,8 +19,16 @@ use super::ReadError;
 use crate::mesh::{CellType, Field, Mesh, RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 /// Cell arrays that hold region / surface ids, by priority.
-pub const REGION_ARRAYS: [&str; 8] =
-    ["region", "gmsh:physical", "CellEntityIds", "MaterialIds", "material", "medit:ref", "tetgen:ref", "gmsh:geometrical"];
+pub const REGION_ARRAYS: [&str; 8] = [
+    "region",
+    "gmsh:physical",
+    "CellEntityIds",
+    "MaterialIds",
+    "material",
+    "medit:ref",
+    "tetgen:ref",
+    "gmsh:geometrical",
+];
 
 /// Parses a legacy `.vtk` file.
 pub(crate) fn parse_legacy(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
@@ -30,8 +38,8 @@ pub(crate) fn parse_legacy(bytes: &[u8], source: &str) -> Result<RawMesh, ReadEr
 
 /// Parses an XML `.vtu` file (raw appended data is first re-encoded as base64).
 pub(crate) fn parse_xml(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
-    let converted = super::appended::raw_to_base64(bytes)
-        .map_err(|e| syntax(source, format!("invalid appended data: {}", e.0)))?;
+    let converted =
+        super::appended::raw_to_base64(bytes).map_err(|e| syntax(source, format!("invalid appended data: {}", e.0)))?;
     let xml = converted.as_deref().unwrap_or(bytes);
     let vtk = guarded(source, || Vtk::parse_xml(xml))?;
     from_vtk(vtk, source)
@@ -74,7 +82,8 @@ fn from_vtk(vtk: Vtk, source: &str) -> Result<RawMesh, ReadError> {
     }
     let skipped = roles.iter().filter(|r| matches!(r, Role::Skipped)).count();
     if skipped > 0 {
-        raw.notes.push(format!("{skipped} vertex/line/quad/polygon cell(s) were skipped (not used by a tetrahedral mesh)"));
+        raw.notes
+            .push(format!("{skipped} vertex/line/quad/polygon cell(s) were skipped (not used by a tetrahedral mesh)"));
     }
     let region = REGION_ARRAYS.iter().find_map(|name| cell_arrays.iter().find(|(n, c, _)| n == name && *c == 1));
     if let Some((_, _, values)) = region {
@@ -114,7 +123,8 @@ fn read_piece(
     cell_arrays: &mut Vec<(String, usize, Vec<f64>)>,
     roles: &mut Vec<Role>,
 ) -> Result<(), ReadError> {
-    let coords: Vec<f64> = piece.points.cast_into().ok_or_else(|| syntax(source, "point coordinates are not numeric".into()))?;
+    let coords: Vec<f64> =
+        piece.points.cast_into().ok_or_else(|| syntax(source, "point coordinates are not numeric".into()))?;
     if coords.len() % 3 != 0 {
         return Err(syntax(source, format!("{} point coordinates is not a multiple of 3", coords.len())));
     }
@@ -129,7 +139,10 @@ fn read_piece(
     // Offsets are cell ends; some writers add a leading zero.
     let ends: &[u64] = if offsets.len() == types.len() + 1 { &offsets[1..] } else { &offsets };
     if ends.len() != types.len() {
-        return Err(syntax(source, format!("{} cell offsets for {} cell types: the cell arrays are inconsistent", ends.len(), types.len())));
+        return Err(syntax(
+            source,
+            format!("{} cell offsets for {} cell types: the cell arrays are inconsistent", ends.len(), types.len()),
+        ));
     }
     let mut start = 0usize;
     for (i, (&t, &end)) in types.iter().zip(ends).enumerate() {
@@ -178,7 +191,10 @@ fn read_piece(
     for a in piece.data.cell {
         if let Some((name, comps, values)) = array(a) {
             if values.len() != comps * types.len() {
-                return Err(syntax(source, format!("cell array '{name}' has {} values for {} cells", values.len(), types.len())));
+                return Err(syntax(
+                    source,
+                    format!("cell array '{name}' has {} values for {} cells", values.len(), types.len()),
+                ));
             }
             match cell_arrays.iter_mut().find(|(n, c, _)| *n == name && *c == comps) {
                 Some((_, _, v)) => v.extend(values),

@@ -200,16 +200,15 @@ impl RawMesh {
         let mut ids: Vec<i32> = mesh.cell_regions.clone();
         ids.sort_unstable();
         ids.dedup();
-        mesh.regions = ids
-            .into_iter()
-            .map(|id| Region { id, name: self.region_names.get(&id).cloned() })
-            .collect();
+        mesh.regions = ids.into_iter().map(|id| Region { id, name: self.region_names.get(&id).cloned() }).collect();
         for (name, ids, at) in &self.node_sets {
             let mut nodes = Vec::with_capacity(ids.len());
             for &id in ids {
-                let n = node_index
-                    .get(&id)
-                    .ok_or_else(|| MeshError::MissingSetNode { set: name.clone(), node: id, at: *at })?;
+                let n = node_index.get(&id).ok_or_else(|| MeshError::MissingSetNode {
+                    set: name.clone(),
+                    node: id,
+                    at: *at,
+                })?;
                 nodes.push(*n);
             }
             nodes.sort_unstable();
@@ -286,7 +285,8 @@ fn check_shape(
         let volume = geometry::tet_signed_volume(&x);
         let h = geometry::max_edge_length(&x);
         let relative = (6.0 * volume).abs() / (h * h * h);
-        if !(relative > options.degenerate_tolerance) {
+        // A NaN ratio (all vertices coincide) is degenerate too.
+        if relative.is_nan() || relative <= options.degenerate_tolerance {
             return Err(MeshError::Degenerate { cell: mesh.cell_ids[c], volume, relative, at: cell_at(c) });
         }
         if volume < 0.0 {
@@ -373,7 +373,8 @@ fn resolve_surfaces(
     let map = if raw.faces.is_empty() { HashMap::new() } else { face_map(mesh) };
     for f in &raw.faces {
         let stray = || MeshError::StrayFace { surface: name_of(&f.surface), nodes: f.nodes.clone(), at: f.at };
-        let idx: Vec<usize> = f.nodes.iter().map(|n| node_index.get(n).copied()).collect::<Option<_>>().ok_or_else(stray)?;
+        let idx: Vec<usize> =
+            f.nodes.iter().map(|n| node_index.get(n).copied()).collect::<Option<_>>().ok_or_else(stray)?;
         let candidates = map.get(&face_key(&idx)).ok_or_else(stray)?;
         let chosen = pick_by_orientation(mesh, candidates, &idx);
         if !faces.contains_key(&f.surface) {
@@ -476,11 +477,7 @@ mod tests {
         RawMesh {
             nodes,
             cells: vec![RawCell { id: 7, kind: CellType::Tet4, nodes: ids, region: 3, at: SourceLoc::Line(9) }],
-            faces: vec![RawFace {
-                nodes: vec![10, 11, 12],
-                surface: SurfaceKey::Tag(5),
-                at: SourceLoc::Line(10),
-            }],
+            faces: vec![RawFace { nodes: vec![10, 11, 12], surface: SurfaceKey::Tag(5), at: SourceLoc::Line(10) }],
             surface_names: [(5, "bottom".to_string())].into(),
             ..RawMesh::default()
         }

@@ -37,12 +37,7 @@ pub enum CellType {
 pub const TET_EDGES: [[usize; 2]; 6] = [[0, 1], [1, 2], [0, 2], [0, 3], [1, 3], [2, 3]];
 
 /// Local face → local node indices (3 vertices, then 3 mid-edge nodes for Tet10).
-pub const TET_FACES: [[usize; 6]; 4] = [
-    [0, 2, 1, 6, 5, 4],
-    [0, 1, 3, 4, 8, 7],
-    [1, 2, 3, 5, 9, 8],
-    [0, 3, 2, 7, 9, 6],
-];
+pub const TET_FACES: [[usize; 6]; 4] = [[0, 2, 1, 6, 5, 4], [0, 1, 3, 4, 8, 7], [1, 2, 3, 5, 9, 8], [0, 3, 2, 7, 9, 6]];
 
 /// Position in a Gmsh Tet10 node list → position in the internal list (an involution).
 pub const GMSH_TET10: [usize; 10] = [0, 1, 2, 3, 4, 5, 6, 7, 9, 8];

@@ -67,15 +67,15 @@ pub fn jacobian(kind: CellType, x: &[[f64; 3]], xi: [f64; 3]) -> Matrix3<f64> {
             // d L_i / d xi_j
             let dl = [[-1.0, -1.0, -1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
             let mut j = Matrix3::zeros();
-            for i in 0..4 {
+            for (i, dli) in dl.iter().enumerate() {
                 let dn = 4.0 * l[i] - 1.0;
-                for c in 0..3 {
-                    j.column_mut(c).axpy(dn * dl[i][c], &v(x[i]), 1.0);
+                for (c, d) in dli.iter().enumerate() {
+                    j.column_mut(c).axpy(dn * d, &v(x[i]), 1.0);
                 }
             }
             for (m, [a, b]) in TET_EDGES.iter().enumerate() {
-                for c in 0..3 {
-                    let dn = 4.0 * (l[*a] * dl[*b][c] + l[*b] * dl[*a][c]);
+                for (c, (da, db)) in dl[*a].iter().zip(&dl[*b]).enumerate() {
+                    let dn = 4.0 * (l[*a] * db + l[*b] * da);
                     j.column_mut(c).axpy(dn, &v(x[4 + m]), 1.0);
                 }
             }
@@ -88,10 +88,7 @@ pub fn jacobian(kind: CellType, x: &[[f64; 3]], xi: [f64; 3]) -> Matrix3<f64> {
 pub fn cell_volume(kind: CellType, x: &[[f64; 3]]) -> f64 {
     match kind {
         CellType::Tet4 => tet_signed_volume(x),
-        CellType::Tet10 => KEAST5
-            .iter()
-            .map(|(xi, w)| w * jacobian(kind, x, *xi).determinant() / 6.0)
-            .sum(),
+        CellType::Tet10 => KEAST5.iter().map(|(xi, w)| w * jacobian(kind, x, *xi).determinant() / 6.0).sum(),
     }
 }
 
@@ -113,10 +110,7 @@ pub fn det_jacobian_range(kind: CellType, x: &[[f64; 3]]) -> (f64, f64) {
 
 /// Length of the longest vertex-to-vertex edge.
 pub fn max_edge_length(x: &[[f64; 3]]) -> f64 {
-    TET_EDGES
-        .iter()
-        .map(|[a, b]| (v(x[*a]) - v(x[*b])).norm())
-        .fold(0.0, f64::max)
+    TET_EDGES.iter().map(|[a, b]| (v(x[*a]) - v(x[*b])).norm()).fold(0.0, f64::max)
 }
 
 /// Scaled Jacobian of the vertex tetrahedron (Verdict's definition): 1 for the regular tet,
@@ -244,14 +238,8 @@ mod tests {
 
     #[test]
     fn tri6_area_of_flat_and_curved_faces() {
-        let flat = [
-            [0.0, 0.0, 0.0],
-            [2.0, 0.0, 0.0],
-            [0.0, 2.0, 0.0],
-            [1.0, 0.0, 0.0],
-            [1.0, 1.0, 0.0],
-            [0.0, 1.0, 0.0],
-        ];
+        let flat =
+            [[0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0]];
         assert!((face_area(&flat) - 2.0).abs() < 1e-12);
         // Lift the mid-nodes: a curved face has a larger area than its flat projection.
         let mut curved = flat;

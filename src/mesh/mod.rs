@@ -170,11 +170,7 @@ impl Mesh {
     /// Global node indices of a cell face (3 for Tet4, 6 for Tet10; Tri3/Tri6 order, outward).
     pub fn face_nodes(&self, f: CellFace) -> Vec<usize> {
         let nodes = self.cell_nodes(f.cell);
-        self.cell_type(f.cell)
-            .face_nodes(f.face as usize)
-            .iter()
-            .map(|&l| nodes[l])
-            .collect()
+        self.cell_type(f.cell).face_nodes(f.face as usize).iter().map(|&l| nodes[l]).collect()
     }
 
     /// Area of a named surface (curved Tet10 faces integrated exactly enough for reports).

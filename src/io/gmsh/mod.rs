@@ -91,7 +91,9 @@ pub(crate) fn read_header(bytes: &[u8], source: &str) -> Result<Header, ReadErro
     if lines.next().map(str::trim) != Some("$MeshFormat") {
         return Err(ReadError::syntax(source, at, "not a Gmsh MSH file: it must start with $MeshFormat"));
     }
-    let line = lines.next().ok_or_else(|| ReadError::syntax(source, at, "the file ends inside $MeshFormat: it is truncated"))?;
+    let line = lines
+        .next()
+        .ok_or_else(|| ReadError::syntax(source, at, "the file ends inside $MeshFormat: it is truncated"))?;
     let at = SourceLoc::Line(2);
     let mut f = line.split_whitespace();
     let version = f.next().unwrap_or("").to_string();
@@ -112,7 +114,10 @@ pub(crate) fn read_header(bytes: &[u8], source: &str) -> Result<Header, ReadErro
         return Err(ReadError::syntax(
             source,
             at,
-            format!("unsupported $MeshFormat data size {:?}: only 8-byte floats are written by Gmsh", data_size.unwrap_or("")),
+            format!(
+                "unsupported $MeshFormat data size {:?}: only 8-byte floats are written by Gmsh",
+                data_size.unwrap_or("")
+            ),
         ));
     }
     Ok(Header { version, binary })
@@ -165,7 +170,10 @@ pub(crate) fn parse_physical_names(lines: &mut Lines) -> Result<PhysicalNames, R
 pub(crate) fn expect_end(lines: &mut Lines, name: &str) -> Result<(), ReadError> {
     let (l, line) = lines.require(&format!("$End{name}"))?;
     if line.trim() != format!("$End{name}") {
-        return Err(lines.error(l, format!("expected $End{name}, found '{}': the section has more data than its count says", line.trim())));
+        return Err(lines.error(
+            l,
+            format!("expected $End{name}, found '{}': the section has more data than its count says", line.trim()),
+        ));
     }
     Ok(())
 }
@@ -248,10 +256,9 @@ pub(crate) fn parse_data_section(lines: &mut Lines, section: &str) -> Result<Dat
 pub(crate) fn attach_fields(raw: &mut RawMesh, node_data: Vec<DataSection>, cell_data: Vec<DataSection>) {
     let node_pos: BTreeMap<u64, usize> = raw.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
     let cell_pos: BTreeMap<u64, usize> = raw.cells.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
-    for (data, pos, out, what) in [
-        (node_data, &node_pos, &mut raw.node_fields, "node"),
-        (cell_data, &cell_pos, &mut raw.cell_fields, "cell"),
-    ] {
+    for (data, pos, out, what) in
+        [(node_data, &node_pos, &mut raw.node_fields, "node"), (cell_data, &cell_pos, &mut raw.cell_fields, "cell")]
+    {
         for d in data {
             let mut values = vec![f64::NAN; d.components * pos.len()];
             let mut seen = 0;

@@ -107,7 +107,10 @@ fn read_elements(lines: &mut Lines, raw: &mut RawMesh) -> Result<(), ReadError> 
         })?;
         let nodes = (0..n).map(|_| f.parse::<u64>("a node id of the element")).collect::<Result<Vec<_>, _>>()?;
         if let Some(extra) = f.rest().next() {
-            return Err(lines.error(l, format!("element {id} (type {t}) has an extra field '{}' after its {n} nodes", clip(extra))));
+            return Err(lines.error(
+                l,
+                format!("element {id} (type {t}) has an extra field '{}' after its {n} nodes", clip(extra)),
+            ));
         }
         let physical = tags.first().copied().filter(|&p| p != 0);
         let elementary = tags.get(1).copied().unwrap_or(0);
@@ -127,11 +130,14 @@ fn read_elements(lines: &mut Lines, raw: &mut RawMesh) -> Result<(), ReadError> 
                 raw.faces.push(RawFace { nodes, surface, at });
             }
             ElementKind::Skip(_) => skipped += 1,
-            ElementKind::Unsupported(name) => return Err(lines.error(l, format!("element {id}: {}", unsupported_message(name, t)))),
+            ElementKind::Unsupported(name) => {
+                return Err(lines.error(l, format!("element {id}: {}", unsupported_message(name, t))))
+            }
         }
     }
     if skipped > 0 {
-        raw.notes.push(format!("{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"));
+        raw.notes
+            .push(format!("{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"));
     }
     expect_end(lines, "Elements")
 }

@@ -8,8 +8,8 @@
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use mshio::mshfile::{Elements, Entities, Nodes};
 use mshio::error::MshParserErrorKind;
+use mshio::mshfile::{Elements, Entities, Nodes};
 
 use super::{
     attach_fields, element_kind, parse_data_section, parse_physical_names, to_internal, unsupported_message,
@@ -22,7 +22,11 @@ use crate::mesh::{RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh, ReadError> {
     // mshio is third-party code: a panic inside it on hostile bytes must become an error too.
     let parsed = catch_unwind(AssertUnwindSafe(|| mshio::parse_msh_bytes(bytes))).map_err(|_| {
-        ReadError::syntax(source, SourceLoc::Unknown, "the MSH 4.1 parser failed on malformed data; re-export the file from Gmsh")
+        ReadError::syntax(
+            source,
+            SourceLoc::Unknown,
+            "the MSH 4.1 parser failed on malformed data; re-export the file from Gmsh",
+        )
     })?;
     let msh = parsed.map_err(|e| {
         let (offset, kind) = match e.begin_msh_errors().next() {
@@ -118,7 +122,11 @@ fn read_elements(
     for block in &elements.element_blocks {
         let t = block.element_type as i64;
         let (kind, n) = element_kind(t).ok_or_else(|| {
-            ReadError::syntax(source, SourceLoc::Unknown, format!("element block of entity {} has unsupported type {t}", block.entity_tag))
+            ReadError::syntax(
+                source,
+                SourceLoc::Unknown,
+                format!("element block of entity {} has unsupported type {t}", block.entity_tag),
+            )
         })?;
         for e in &block.elements {
             if e.nodes.len() != n {
@@ -130,7 +138,8 @@ fn read_elements(
             }
             match kind {
                 ElementKind::Cell(kind) => {
-                    let region = volumes.get(&block.entity_tag).and_then(|p| p.first().copied()).unwrap_or(block.entity_tag);
+                    let region =
+                        volumes.get(&block.entity_tag).and_then(|p| p.first().copied()).unwrap_or(block.entity_tag);
                     raw.cells.push(RawCell {
                         id: e.element_tag,
                         kind,
@@ -142,7 +151,11 @@ fn read_elements(
                 ElementKind::Face(_) => match surfaces.get(&block.entity_tag).filter(|p| !p.is_empty()) {
                     Some(groups) => {
                         for &p in groups {
-                            raw.faces.push(RawFace { nodes: e.nodes.clone(), surface: SurfaceKey::Tag(p), at: SourceLoc::Unknown });
+                            raw.faces.push(RawFace {
+                                nodes: e.nodes.clone(),
+                                surface: SurfaceKey::Tag(p),
+                                at: SourceLoc::Unknown,
+                            });
                         }
                     }
                     None => raw.faces.push(RawFace {
@@ -163,7 +176,8 @@ fn read_elements(
         }
     }
     if skipped > 0 {
-        raw.notes.push(format!("{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"));
+        raw.notes
+            .push(format!("{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"));
     }
     Ok(())
 }
@@ -176,7 +190,12 @@ struct TextSections {
 }
 
 /// Finds `$PhysicalNames` (ASCII in every MSH file) and, in ASCII files, the data sections.
-fn ascii_sections(bytes: &[u8], source: &str, binary: bool, notes: &mut Vec<String>) -> Result<TextSections, ReadError> {
+fn ascii_sections(
+    bytes: &[u8],
+    source: &str,
+    binary: bool,
+    notes: &mut Vec<String>,
+) -> Result<TextSections, ReadError> {
     let mut out = TextSections { names: Default::default(), node_data: Vec::new(), cell_data: Vec::new() };
     for (marker, section) in [("$PhysicalNames", 0), ("$NodeData", 1), ("$ElementData", 2)] {
         let mut from = 0;

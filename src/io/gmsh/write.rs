@@ -30,10 +30,9 @@ fn physical_tags(ids: impl Iterator<Item = Option<i32>>) -> Vec<i32> {
             }
         }
     }
-    let mut next = used.iter().next_back().copied().unwrap_or(0) + 1;
-    for t in tags.iter_mut().filter(|t| **t == 0) {
+    let first_free = used.iter().next_back().copied().unwrap_or(0) + 1;
+    for (next, t) in (first_free..).zip(tags.iter_mut().filter(|t| **t == 0)) {
         *t = next;
-        next += 1;
     }
     tags
 }
@@ -87,7 +86,9 @@ pub(crate) fn write_msh41(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()>
     }
     writeln!(w, "$EndNodes")?;
     write_elements(mesh, w)?;
-    for (f, what) in mesh.node_fields().iter().map(|f| (f, "NodeData")).chain(mesh.cell_fields().iter().map(|f| (f, "ElementData"))) {
+    for (f, what) in
+        mesh.node_fields().iter().map(|f| (f, "NodeData")).chain(mesh.cell_fields().iter().map(|f| (f, "ElementData")))
+    {
         write_field(w, f, what)?;
     }
     Ok(())
@@ -120,14 +121,18 @@ fn write_elements(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
         let (vol_type, tri_type) = gmsh_type(t);
         if dim == 3 {
             let id = regions[i].id;
-            let cells: Vec<usize> = (0..mesh.cell_count()).filter(|&c| mesh.cell_regions()[c] == id && mesh.cell_type(c) == t).collect();
+            let cells: Vec<usize> =
+                (0..mesh.cell_count()).filter(|&c| mesh.cell_regions()[c] == id && mesh.cell_type(c) == t).collect();
             writeln!(w, "3 {} {vol_type} {}", i + 1, cells.len())?;
             for c in cells {
                 let nodes = mesh.cell_nodes(c);
                 write!(w, "{}", c + 1)?;
-                for k in 0..t.node_count() {
-                    // GMSH_TET10 is an involution: internal position of Gmsh slot k.
-                    let internal = if t == CellType::Tet10 { GMSH_TET10[k] } else { k };
+                // GMSH_TET10 is an involution: it also gives the internal position of Gmsh slot k.
+                let order: &[usize] = match t {
+                    CellType::Tet4 => &[0, 1, 2, 3],
+                    CellType::Tet10 => &GMSH_TET10,
+                };
+                for &internal in order {
                     write!(w, " {}", nodes[internal] + 1)?;
                 }
                 writeln!(w)?;

@@ -57,8 +57,11 @@ fn hex_norm(x: f64, y: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
-/// Disk lattice: node positions (hexagonal) and triangles with their ring band (1-based).
-fn disk(rings: usize) -> (Vec<[f64; 2]>, Vec<([usize; 3], usize)>) {
+/// A disk triangle and its ring band (1-based).
+type BandTriangle = ([usize; 3], usize);
+
+/// Disk lattice: node positions (hexagonal) and triangles with their ring band.
+fn disk(rings: usize) -> (Vec<[f64; 2]>, Vec<BandTriangle>) {
     let mut points = vec![[0.0, 0.0]];
     let ring_start = |j: usize| if j == 0 { 0 } else { 1 + 3 * j * (j - 1) };
     for j in 1..=rings {

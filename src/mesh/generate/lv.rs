@@ -83,7 +83,8 @@ pub fn lv(p: &LvParams) -> Result<Mesh, MeshError> {
     let layers = p.layers.max(1);
     let pm = extrude_lattice(&points, &tris, layers);
     let nl = layers as f64;
-    let radii = |t: f64| (p.endo_short + t * (p.epi_short - p.endo_short), p.endo_long + t * (p.epi_long - p.endo_long));
+    let radii =
+        |t: f64| (p.endo_short + t * (p.epi_short - p.endo_short), p.endo_long + t * (p.epi_long - p.endo_long));
     let map = |q: &Param| {
         let (t, u, v) = prolate(p, q, nl);
         let (rs, rl) = radii(t);

@@ -130,8 +130,7 @@ impl ParamMesh {
                 }
             }
         }
-        let nodes: Vec<[f64; 3]> =
-            vertices.into_iter().chain(params[self.params.len()..].iter().map(&map)).collect();
+        let nodes: Vec<[f64; 3]> = vertices.into_iter().chain(params[self.params.len()..].iter().map(&map)).collect();
         let surfaces = self.classify_faces(&classify);
         let centroids: Vec<Param> = self
             .tets
@@ -195,7 +194,8 @@ mod tests {
                 .tets
                 .iter()
                 .map(|t| {
-                    let x: Vec<[f64; 3]> = t.iter().map(|&n| [pm.params[n][0], pm.params[n][1], pm.params[n][2]]).collect();
+                    let x: Vec<[f64; 3]> =
+                        t.iter().map(|&n| [pm.params[n][0], pm.params[n][1], pm.params[n][2]]).collect();
                     geometry::tet_signed_volume(&x).abs()
                 })
                 .sum();

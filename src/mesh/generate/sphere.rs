@@ -27,7 +27,14 @@ pub struct SphereParams {
 
 impl Default for SphereParams {
     fn default() -> Self {
-        SphereParams { inner_radius: 1.0, outer_radius: 2.0, subdivisions: 8, layers: 4, octant: true, order: Order::Linear }
+        SphereParams {
+            inner_radius: 1.0,
+            outer_radius: 2.0,
+            subdivisions: 8,
+            layers: 4,
+            octant: true,
+            order: Order::Linear,
+        }
     }
 }
 
@@ -117,7 +124,11 @@ pub fn sphere(p: &SphereParams) -> Result<Mesh, MeshError> {
         } else if f.all(3, nl) {
             Some("outer")
         } else if octant {
-            ["symmetry_x", "symmetry_y", "symmetry_z"].into_iter().enumerate().find(|(k, _)| f.all(*k, 0.0)).map(|(_, s)| s)
+            ["symmetry_x", "symmetry_y", "symmetry_z"]
+                .into_iter()
+                .enumerate()
+                .find(|(k, _)| f.all(*k, 0.0))
+                .map(|(_, s)| s)
         } else {
             None
         }
@@ -140,7 +151,13 @@ mod tests {
 
     #[test]
     fn full_sphere_is_closed_and_quadratic_volume_is_accurate() {
-        let p = SphereParams { octant: false, subdivisions: 4, layers: 2, order: Order::Quadratic, ..SphereParams::default() };
+        let p = SphereParams {
+            octant: false,
+            subdivisions: 4,
+            layers: 2,
+            order: Order::Quadratic,
+            ..SphereParams::default()
+        };
         let m = sphere(&p).unwrap();
         let names: Vec<&str> = m.surfaces().iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["inner", "outer"]);
