@@ -17,6 +17,7 @@
 
 mod abaqus;
 mod appended;
+mod contain;
 mod error;
 mod gmsh;
 mod medit;

@@ -6,7 +6,7 @@
 //! then `id a b c [marker]`; faces with a non-zero boundary marker become surfaces `marker_<m>`.
 //! Indices may start at 0 (`-z`) or 1: ids are used as written, so both work. `#` starts a comment.
 
-use super::text::{parse_coord, parse_token, utf8, Fields, Lines};
+use super::text::{parse_coord, parse_token, utf8, Lines};
 use super::ReadError;
 use crate::mesh::{CellType, RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
@@ -18,25 +18,78 @@ pub(crate) struct Part<'a> {
     pub source: &'a str,
 }
 
-/// Lines without comments and blank lines.
-fn content_lines<'a, 'b>(lines: &'b mut Lines<'a>) -> impl FnMut() -> Option<(usize, &'a str)> + 'b {
-    move || loop {
-        let (l, line) = lines.next_line()?;
-        let t = line.split('#').next().unwrap_or("").trim();
-        if !t.is_empty() {
-            return Some((l, t));
-        }
-    }
+/// One TetGen file: its header fields and a cursor over its records.
+struct Table<'a> {
+    src: &'a str,
+    lines: Lines<'a>,
+    header_line: usize,
+    header: Vec<&'a str>,
 }
 
-fn header<'a>(
-    next: &mut impl FnMut() -> Option<(usize, &'a str)>,
-    source: &'a str,
-    what: &str,
-) -> Result<(usize, &'a str), ReadError> {
-    next().ok_or_else(|| {
-        ReadError::syntax(source, SourceLoc::Line(1), format!("the file is empty: expected the {what} header"))
-    })
+impl<'a> Table<'a> {
+    /// Opens a file and reads its header line.
+    fn open(part: &Part<'a>, what: &str) -> Result<Table<'a>, ReadError> {
+        let mut t = Table {
+            src: part.source,
+            lines: Lines::new(utf8(part.bytes, part.source)?, part.source),
+            header_line: 1,
+            header: Vec::new(),
+        };
+        let (l, h) = t.next_content().ok_or_else(|| {
+            ReadError::syntax(part.source, SourceLoc::Line(1), format!("the file is empty: expected the {what} header"))
+        })?;
+        t.header_line = l;
+        t.header = h.split_whitespace().collect();
+        Ok(t)
+    }
+
+    /// The next line that is neither blank nor a comment, without its comment.
+    fn next_content(&mut self) -> Option<(usize, &'a str)> {
+        loop {
+            let (l, line) = self.lines.next_line()?;
+            let t = line.split('#').next().unwrap_or("").trim();
+            if !t.is_empty() {
+                return Some((l, t));
+            }
+        }
+    }
+
+    /// Header field `k`; `default` when absent (optional trailing fields).
+    fn header<T: std::str::FromStr>(&self, k: usize, what: &str, default: Option<T>) -> Result<T, ReadError> {
+        match (self.header.get(k), default) {
+            (None, Some(d)) => Ok(d),
+            (tok, _) => parse_token(self.src, SourceLoc::Line(self.header_line), tok.copied(), what),
+        }
+    }
+
+    /// Record `i` of `count`, which must have exactly `fields` fields (described by `layout`).
+    fn record(
+        &mut self,
+        i: usize,
+        count: usize,
+        what: &str,
+        fields: usize,
+        layout: &str,
+    ) -> Result<(SourceLoc, Vec<&'a str>), ReadError> {
+        let last = self.header_line;
+        let (l, line) = self.next_content().ok_or_else(|| {
+            ReadError::syntax(
+                self.src,
+                SourceLoc::Line(last),
+                format!("the file ends after {i} of {count} {what}: it is truncated"),
+            )
+        })?;
+        let at = SourceLoc::Line(l);
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.len() != fields {
+            return Err(ReadError::syntax(
+                self.src,
+                at,
+                format!("expected {fields} fields ({layout}), found {}", f.len()),
+            ));
+        }
+        Ok((at, f))
+    }
 }
 
 /// Parses the node, element and (optional) face files of one TetGen mesh.
@@ -52,43 +105,29 @@ pub(crate) fn parse(node: Part, ele: Part, face: Option<Part>) -> Result<RawMesh
     Ok(raw)
 }
 
+fn ids(src: &str, at: SourceLoc, fields: &[&str]) -> Result<Vec<u64>, ReadError> {
+    fields.iter().map(|t| parse_token(src, at, Some(t), "a node index")).collect()
+}
+
 fn read_nodes(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
-    let src = part.source;
-    let mut lines = Lines::new(utf8(part.bytes, src)?, src);
-    let mut next = content_lines(&mut lines);
-    let (l, h) = header(&mut next, src, ".node")?;
-    let mut f = Fields::new(src, l, h);
-    let count: usize = f.parse("the number of nodes")?;
-    let dim: usize = f.parse("the dimension")?;
-    let n_attr: usize =
-        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of attributes"))?;
-    let n_marker: usize =
-        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of markers"))?;
+    let mut t = Table::open(part, ".node")?;
+    let count: usize = t.header(0, "the number of nodes", None)?;
+    let dim: usize = t.header(1, "the dimension", None)?;
+    let n_attr: usize = t.header(2, "the number of attributes", Some(0))?;
+    let n_marker: usize = t.header(3, "the number of markers", Some(0))?;
     if dim != 3 {
-        return Err(ReadError::syntax(src, SourceLoc::Line(l), format!("dimension {dim}: organ-twin needs 3D nodes")));
+        return Err(ReadError::syntax(
+            t.src,
+            SourceLoc::Line(t.header_line),
+            format!("dimension {dim}: organ-twin needs 3D nodes"),
+        ));
     }
-    let expected = 4 + n_attr + n_marker.min(1);
     for i in 0..count {
-        let (l, line) = next().ok_or_else(|| {
-            ReadError::syntax(
-                src,
-                SourceLoc::Line(l),
-                format!("the file ends after {i} of {count} nodes: it is truncated"),
-            )
-        })?;
-        let at = SourceLoc::Line(l);
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() != expected {
-            return Err(ReadError::syntax(
-                src,
-                at,
-                format!("expected {expected} fields (id, x, y, z, attributes, marker), found {}", fields.len()),
-            ));
-        }
-        let id: u64 = parse_token(src, at, Some(fields[0]), "a node id")?;
+        let (at, f) = t.record(i, count, "nodes", 4 + n_attr + n_marker.min(1), "id, x, y, z, attributes, marker")?;
+        let id: u64 = parse_token(t.src, at, Some(f[0]), "a node id")?;
         let mut x = [0.0; 3];
         for (k, c) in x.iter_mut().enumerate() {
-            *c = parse_coord(src, at, Some(fields[k + 1]), "a coordinate")?;
+            *c = parse_coord(t.src, at, Some(f[k + 1]), "a coordinate")?;
         }
         raw.nodes.push(RawNode { id, x, at });
     }
@@ -96,50 +135,27 @@ fn read_nodes(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
 }
 
 fn read_elements(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
-    let src = part.source;
-    let mut lines = Lines::new(utf8(part.bytes, src)?, src);
-    let mut next = content_lines(&mut lines);
-    let (l, h) = header(&mut next, src, ".ele")?;
-    let mut f = Fields::new(src, l, h);
-    let count: usize = f.parse("the number of tetrahedra")?;
-    let per: usize = f.parse("the number of nodes per tetrahedron")?;
-    let n_attr: usize =
-        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of attributes"))?;
+    let mut t = Table::open(part, ".ele")?;
+    let count: usize = t.header(0, "the number of tetrahedra", None)?;
+    let per: usize = t.header(1, "the number of nodes per tetrahedron", None)?;
+    let n_attr: usize = t.header(2, "the number of attributes", Some(0))?;
     if per != 4 {
         return Err(ReadError::syntax(
-            src,
-            SourceLoc::Line(l),
+            t.src,
+            SourceLoc::Line(t.header_line),
             format!("{per} nodes per tetrahedron: only 4-node TetGen elements are supported (run TetGen without -o2)"),
         ));
     }
     for i in 0..count {
-        let (l, line) = next().ok_or_else(|| {
-            ReadError::syntax(
-                src,
-                SourceLoc::Line(l),
-                format!("the file ends after {i} of {count} tetrahedra: it is truncated"),
-            )
-        })?;
-        let at = SourceLoc::Line(l);
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() != 5 + n_attr {
-            return Err(ReadError::syntax(
-                src,
-                at,
-                format!("expected {} fields (id, 4 nodes, {n_attr} attributes), found {}", 5 + n_attr, fields.len()),
-            ));
-        }
-        let id: u64 = parse_token(src, at, Some(fields[0]), "a tetrahedron id")?;
-        let nodes = fields[1..5]
-            .iter()
-            .map(|t| parse_token(src, at, Some(t), "a node index"))
-            .collect::<Result<Vec<u64>, _>>()?;
-        let region = match fields.get(5) {
-            Some(t) => {
-                let v: f64 = parse_token(src, at, Some(t), "the region attribute")?;
+        let (at, f) = t.record(i, count, "tetrahedra", 5 + n_attr, "id, 4 nodes, attributes")?;
+        let id: u64 = parse_token(t.src, at, Some(f[0]), "a tetrahedron id")?;
+        let nodes = ids(t.src, at, &f[1..5])?;
+        let region = match f.get(5) {
+            Some(tok) => {
+                let v: f64 = parse_token(t.src, at, Some(tok), "the region attribute")?;
                 if v.fract() != 0.0 || v.abs() > i32::MAX as f64 {
                     return Err(ReadError::syntax(
-                        src,
+                        t.src,
                         at,
                         format!("region attribute {v} of tetrahedron {id} is not an integer"),
                     ));
@@ -154,37 +170,14 @@ fn read_elements(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
 }
 
 fn read_faces(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
-    let src = part.source;
-    let mut lines = Lines::new(utf8(part.bytes, src)?, src);
-    let mut next = content_lines(&mut lines);
-    let (l, h) = header(&mut next, src, ".face")?;
-    let mut f = Fields::new(src, l, h);
-    let count: usize = f.parse("the number of faces")?;
-    let n_marker: usize =
-        f.next_str().map_or(Ok(0), |t| parse_token(src, SourceLoc::Line(l), Some(t), "the number of markers"))?;
+    let mut t = Table::open(part, ".face")?;
+    let count: usize = t.header(0, "the number of faces", None)?;
+    let n_marker: usize = t.header(1, "the number of markers", Some(0))?;
     for i in 0..count {
-        let (l, line) = next().ok_or_else(|| {
-            ReadError::syntax(
-                src,
-                SourceLoc::Line(l),
-                format!("the file ends after {i} of {count} faces: it is truncated"),
-            )
-        })?;
-        let at = SourceLoc::Line(l);
-        let fields: Vec<&str> = line.split_whitespace().collect();
-        if fields.len() != 4 + n_marker.min(1) {
-            return Err(ReadError::syntax(
-                src,
-                at,
-                format!("expected {} fields (id, 3 nodes, marker), found {}", 4 + n_marker.min(1), fields.len()),
-            ));
-        }
-        let nodes = fields[1..4]
-            .iter()
-            .map(|t| parse_token(src, at, Some(t), "a node index"))
-            .collect::<Result<Vec<u64>, _>>()?;
-        let marker: i32 = match fields.get(4) {
-            Some(t) => parse_token(src, at, Some(t), "a boundary marker")?,
+        let (at, f) = t.record(i, count, "faces", 4 + n_marker.min(1), "id, 3 nodes, marker")?;
+        let nodes = ids(t.src, at, &f[1..4])?;
+        let marker: i32 = match f.get(4) {
+            Some(tok) => parse_token(t.src, at, Some(tok), "a boundary marker")?,
             None => 1,
         };
         if marker != 0 {

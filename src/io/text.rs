@@ -173,30 +173,28 @@ impl<'a> Tokens<'a> {
         self.text.get(start..self.pos).map(|t| (self.line, t))
     }
 
-    /// The next token parsed as `T`; a missing token is a truncation error.
-    pub(crate) fn parse<T: FromStr>(&mut self, what: &str) -> Result<(usize, T), ReadError> {
+    /// The next token, or a truncation error naming what was being read.
+    fn require(&mut self, what: &str) -> Result<(usize, &'a str), ReadError> {
         let line = self.line;
-        match self.next_token() {
-            None => Err(ReadError::syntax(
+        self.next_token().ok_or_else(|| {
+            ReadError::syntax(
                 self.source,
                 SourceLoc::Line(line),
                 format!("the file ends while reading {what}: it is truncated; export or copy it again"),
-            )),
-            Some((l, t)) => parse_token(self.source, SourceLoc::Line(l), Some(t), what).map(|v| (l, v)),
-        }
+            )
+        })
+    }
+
+    /// The next token parsed as `T`; a missing token is a truncation error.
+    pub(crate) fn parse<T: FromStr>(&mut self, what: &str) -> Result<(usize, T), ReadError> {
+        let (l, t) = self.require(what)?;
+        parse_token(self.source, SourceLoc::Line(l), Some(t), what).map(|v| (l, v))
     }
 
     /// The next token parsed as a coordinate, with its line.
     pub(crate) fn coord(&mut self, what: &str) -> Result<(usize, f64), ReadError> {
-        let line = self.line;
-        match self.next_token() {
-            None => Err(ReadError::syntax(
-                self.source,
-                SourceLoc::Line(line),
-                format!("the file ends while reading {what}: it is truncated; export or copy it again"),
-            )),
-            Some((l, t)) => parse_coord(self.source, SourceLoc::Line(l), Some(t), what).map(|v| (l, v)),
-        }
+        let (l, t) = self.require(what)?;
+        parse_coord(self.source, SourceLoc::Line(l), Some(t), what).map(|v| (l, v))
     }
 
     /// An error at `line`.

@@ -7,7 +7,6 @@
 //! array is also kept as a per-cell field and every point array as a per-node field.
 
 use std::io::Write;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use vtkio::model::{
     Attribute, Attributes, ByteOrder, CellType as VtkCell, Cells, DataArray, DataSet, IOBuffer, Piece,
@@ -54,10 +53,10 @@ fn guarded(source: &str, parse: impl FnOnce() -> Result<Vtk, vtkio::Error>) -> R
             format!("cannot parse the VTK file ({detail}); check that it is a complete, uncorrupted unstructured grid"),
         )
     };
-    match catch_unwind(AssertUnwindSafe(parse)) {
-        Ok(Ok(vtk)) => Ok(vtk),
-        Ok(Err(e)) => Err(fail(e.to_string())),
-        Err(_) => Err(fail("the parser failed on malformed data".into())),
+    match super::contain::contained(parse) {
+        Some(Ok(vtk)) => Ok(vtk),
+        Some(Err(e)) => Err(fail(e.to_string())),
+        None => Err(fail("the parser failed on malformed data".into())),
     }
 }
 
@@ -134,7 +133,7 @@ fn read_piece(
     let types = piece.cells.types;
     let (connectivity, offsets) = match piece.cells.cell_verts {
         VertexNumbers::XML { connectivity, offsets } => (connectivity, offsets),
-        legacy @ VertexNumbers::Legacy { .. } => legacy.into_xml(),
+        VertexNumbers::Legacy { num_cells, vertices } => legacy_cells(num_cells, &vertices, source)?,
     };
     // Offsets are cell ends; some writers add a leading zero.
     let ends: &[u64] = if offsets.len() == types.len() + 1 { &offsets[1..] } else { &offsets };
@@ -212,6 +211,27 @@ fn read_piece(
         }
     }
     Ok(())
+}
+
+/// Legacy `CELLS` (`n i_1 … i_n` per cell) → (connectivity, cell ends), checked against the
+/// declared cell count (vtkio's own conversion asserts instead of reporting).
+fn legacy_cells(num_cells: u32, vertices: &[u32], source: &str) -> Result<(Vec<u64>, Vec<u64>), ReadError> {
+    let mut connectivity = Vec::with_capacity(vertices.len());
+    let mut ends = Vec::with_capacity(num_cells as usize);
+    let mut i = 0;
+    while i < vertices.len() {
+        let n = vertices[i] as usize;
+        let ids = vertices.get(i + 1..i + 1 + n).ok_or_else(|| {
+            syntax(source, format!("CELLS entry {} announces {n} points but the list ends first", ends.len()))
+        })?;
+        connectivity.extend(ids.iter().map(|&v| u64::from(v)));
+        ends.push(connectivity.len() as u64);
+        i += 1 + n;
+    }
+    if ends.len() != num_cells as usize {
+        return Err(syntax(source, format!("CELLS declares {num_cells} cells but lists {}", ends.len())));
+    }
+    Ok((connectivity, ends))
 }
 
 fn array(a: Attribute) -> Option<(String, usize, Vec<f64>)> {

@@ -6,7 +6,6 @@
 //! `mshio` reports no line numbers, so errors about entities name their tags instead.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use mshio::error::MshParserErrorKind;
 use mshio::mshfile::{Elements, Entities, Nodes};
@@ -20,8 +19,7 @@ use crate::io::ReadError;
 use crate::mesh::{RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh, ReadError> {
-    // mshio is third-party code: a panic inside it on hostile bytes must become an error too.
-    let parsed = catch_unwind(AssertUnwindSafe(|| mshio::parse_msh_bytes(bytes))).map_err(|_| {
+    let parsed = crate::io::contain::contained(|| mshio::parse_msh_bytes(bytes)).ok_or_else(|| {
         ReadError::syntax(
             source,
             SourceLoc::Unknown,
