@@ -57,6 +57,18 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
     read_nodes(&nodes, &mut raw);
     let (volume_groups, surface_groups) = physical_groups(data.entities.as_ref());
     read_elements(&elements, &volume_groups, &surface_groups, &mut raw, source)?;
+    if !binary {
+        let index = LineIndex::of(bytes);
+        for n in &mut raw.nodes {
+            n.at = index.nodes.get(&n.id).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
+        }
+        for c in &mut raw.cells {
+            c.at = index.elements.get(&c.id).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
+        }
+        for f in &mut raw.faces {
+            f.at = index.face_lines.get(&f.nodes).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
+        }
+    }
     let text_sections = ascii_sections(bytes, source, binary, &mut raw.notes)?;
     for ((dim, tag), name) in text_sections.names {
         match dim {
@@ -178,6 +190,75 @@ fn read_elements(
             .push(format!("{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"));
     }
     Ok(())
+}
+
+/// Lines of node coordinates and element definitions in an ASCII MSH 4.1 file, so that
+/// validation errors can name them (mshio keeps no positions). Built from the structure mshio
+/// has already accepted; anything unexpected just leaves entries out.
+#[derive(Default)]
+struct LineIndex {
+    nodes: HashMap<u64, usize>,
+    elements: HashMap<u64, usize>,
+    face_lines: HashMap<Vec<u64>, usize>,
+}
+
+impl LineIndex {
+    fn of(bytes: &[u8]) -> LineIndex {
+        let mut index = LineIndex::default();
+        let Ok(text) = std::str::from_utf8(bytes) else { return index };
+        let mut lines = Lines::new(text, "");
+        let fields = |s: &str| s.split_whitespace().filter_map(|t| t.parse::<u64>().ok()).collect::<Vec<u64>>();
+        while let Some((_, line)) = lines.next_line() {
+            match line.trim() {
+                "$Nodes" => index.nodes_section(&mut lines, fields),
+                "$Elements" => index.elements_section(&mut lines, fields),
+                _ => {}
+            }
+        }
+        index
+    }
+
+    /// `blocks n min max`, then per block `dim tag parametric count`, `count` tag lines and
+    /// `count` coordinate lines.
+    fn nodes_section(&mut self, lines: &mut Lines, fields: impl Fn(&str) -> Vec<u64>) {
+        let Some(blocks) = lines.next_line().and_then(|(_, l)| fields(l).first().copied()) else { return };
+        for _ in 0..blocks {
+            let Some(count) = lines.next_line().and_then(|(_, l)| fields(l).get(3).copied()) else { return };
+            let mut tags = Vec::new();
+            for _ in 0..count {
+                let Some((_, l)) = lines.next_line() else { return };
+                tags.push(fields(l).first().copied().unwrap_or(0));
+            }
+            for tag in tags {
+                let Some((l, _)) = lines.next_line() else { return };
+                self.nodes.insert(tag, l);
+            }
+        }
+    }
+
+    /// `blocks n min max`, then per block `dim tag type count` and `count` element lines.
+    fn elements_section(&mut self, lines: &mut Lines, fields: impl Fn(&str) -> Vec<u64>) {
+        let Some(blocks) = lines.next_line().and_then(|(_, l)| fields(l).first().copied()) else { return };
+        for _ in 0..blocks {
+            let Some(header) = lines.next_line().map(|(_, l)| fields(l)) else { return };
+            let (Some(&dim), Some(&count)) = (header.first(), header.get(3)) else { return };
+            for _ in 0..count {
+                let Some((l, text)) = lines.next_line() else { return };
+                let f = fields(text);
+                if let Some((&tag, nodes)) = f.split_first() {
+                    match dim {
+                        3 => {
+                            self.elements.insert(tag, l);
+                        }
+                        2 => {
+                            self.face_lines.insert(nodes.to_vec(), l);
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The sections mshio skips, read as text.
