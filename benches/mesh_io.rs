@@ -12,7 +12,7 @@ use organ_twin::mesh::BuildOptions;
 
 /// Parsing and validating the same medium LV mesh written in each format.
 fn parse(c: &mut Criterion) {
-    let mesh = generate::lv(&LvParams { subdivisions: 16, layers: 4, ..LvParams::default() }).expect("valid LV");
+    let mesh = generate::lv(&LvParams { subdivisions: 16, ..LvParams::default() }).expect("valid LV");
     let mut msh = Vec::new();
     io::write_msh41(&mesh, &mut msh).expect("in-memory write");
     let mut vtu = Vec::new();
@@ -31,7 +31,7 @@ fn parse(c: &mut Criterion) {
 fn generate_lv(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate lv");
     for n in [8usize, 16, 32] {
-        let p = LvParams { subdivisions: n, layers: n / 4, ..LvParams::default() };
+        let p = LvParams { subdivisions: n, ..LvParams::default() };
         let cells = generate::lv(&p).expect("valid LV").cell_count();
         group.throughput(Throughput::Elements(cells as u64));
         group.bench_function(format!("subdivisions {n}"), |b| b.iter(|| generate::lv(black_box(&p)).expect("valid")));
@@ -41,7 +41,7 @@ fn generate_lv(c: &mut Criterion) {
 
 /// Writing MSH 4.1 ASCII, bytes per second of output.
 fn write(c: &mut Criterion) {
-    let mesh = generate::lv(&LvParams { subdivisions: 16, layers: 4, ..LvParams::default() }).expect("valid LV");
+    let mesh = generate::lv(&LvParams { subdivisions: 16, ..LvParams::default() }).expect("valid LV");
     let mut out = Vec::new();
     io::write_msh41(&mesh, &mut out).expect("in-memory write");
     let mut group = c.benchmark_group("write lv_medium");

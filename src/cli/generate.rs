@@ -66,12 +66,12 @@ pub(super) enum Shape {
     },
     /// Land et al. (2015) idealised left ventricle in mm; surfaces endo, epi, base; cell field fiber.
     Lv {
-        /// Subdivisions of a quarter circumference (and of the apex-to-base meridian).
+        /// Subdivisions of a quarter circumference; apex-to-base rows follow to keep cells isotropic.
         #[arg(long, default_value_t = 8)]
         subdivisions: usize,
-        /// Element layers through the wall.
-        #[arg(long, default_value_t = 3)]
-        layers: usize,
+        /// Element layers through the wall [default: as many as keep cells isotropic].
+        #[arg(long)]
+        layers: Option<usize>,
         #[command(flatten)]
         common: Common,
     },

@@ -55,7 +55,8 @@ fn msh41_keeps_everything() {
 #[test]
 fn generated_lv_with_fibres_round_trips_through_msh_and_vtu() {
     let m =
-        generate::lv(&LvParams { order: Order::Quadratic, subdivisions: 4, layers: 2, ..LvParams::default() }).unwrap();
+        generate::lv(&LvParams { order: Order::Quadratic, subdivisions: 4, layers: Some(2), ..LvParams::default() })
+            .unwrap();
     let b = msh_roundtrip(&m);
     same_cells(&m, &b);
     assert_eq!(b.cell_fields(), m.cell_fields(), "the fibre field survives MSH exactly");

@@ -69,7 +69,7 @@ fn roundtrip_clean(m: &Mesh) {
 fn lv_volume_within_one_percent_at_medium_resolution() {
     let r = reference();
     let exact = num(&r, &["lv", "myocardium_volume"]);
-    let medium = generate::lv(&LvParams { subdivisions: 16, layers: 4, ..LvParams::default() }).unwrap();
+    let medium = generate::lv(&LvParams { subdivisions: 12, ..LvParams::default() }).unwrap();
     let err = rel(medium.volume(), exact);
     assert!(err < 0.01, "Tet4 medium LV volume error {err}");
     // Curved Tet10 at coarse resolution: the geometry error is O(h^3) or better.
@@ -90,7 +90,7 @@ fn lv_volume_error_converges_at_second_order_for_tet4_and_faster_for_tet10() {
             .iter()
             .map(|&n| {
                 rel(
-                    generate::lv(&LvParams { subdivisions: n, layers: 2, order, ..LvParams::default() })
+                    generate::lv(&LvParams { subdivisions: n, layers: Some(2), order, ..LvParams::default() })
                         .unwrap()
                         .volume(),
                     exact,
@@ -119,6 +119,10 @@ fn lv_geometry_matches_the_benchmark() {
             assert!((e - 1.0).abs() < 1e-12, "endo node off the ellipsoid: {e}");
         }
     }
+    // Cap-and-band layout keeps cells near isotropic: measured min 0.23, mean 0.55 (Verdict's
+    // scaled Jacobian, 1 = regular tet); the bounds guard against regressions to flattened cells.
+    let q = organ_twin::mesh::stats::MeshStats::of(&m).quality;
+    assert!(q.min_scaled_jacobian > 0.2 && q.mean_scaled_jacobian > 0.5, "{q:?}");
     assert_eq!(m.cell_fields()[0].name, "fiber");
     assert_eq!(m.cell_fields()[0].values.len(), 3 * m.cell_count());
 }

@@ -4,15 +4,20 @@
 //! Surfaces at transmural coordinate t ∈ [0, 1] (0 = endocardium):
 //! `x = r_s(t) sin u cos v, y = r_s(t) sin u sin v, z = r_l(t) cos u`, with `r_s = 7 + 3t`,
 //! `r_l = 17 + 3t` (mm), `u ∈ [u_base(t), π]`, `u_base = acos(5 / r_l)`, `v ∈ [0, 2π)`.
-//! The mesh comes from the lower half of a subdivided octahedron (apex at its lower vertex, the
-//! base ring on its equator), mapped so that lattice latitude runs linearly in `u`.
+//!
+//! The surface mesh is a polar cap plus a band. The cap is the lower half of an octahedron whose
+//! faces are subdivided `m` times (apex at its lower vertex). Its equator ring of `4m` nodes
+//! continues in `k` structured rows down to the base. Every lattice ring is mapped to a line of
+//! constant `u` (rings equally spaced in `u` from apex to base), with nodes equally spaced in `v`
+//! along it. `k` makes the meridional spacing match the circumferential spacing at the base, and the
+//! default layer count does the same through the wall, so the tets stay close to isotropic.
 //!
 //! Each cell carries the benchmark's fibre field `fiber`: helix angle α from +90° at the
 //! endocardium to −90° at the epicardium, `f = sin α ê_u + cos α ê_v` (ê = unit tangents).
 
 use std::f64::consts::{FRAC_PI_2, PI};
 
-use super::sphere::{direction, extrude_lattice, octahedron_lattice};
+use super::sphere::{extrude_lattice, octahedron_lattice};
 use super::{Order, Param};
 use crate::mesh::{Field, Mesh, MeshError, Region};
 
@@ -29,10 +34,10 @@ pub struct LvParams {
     pub epi_long: f64,
     /// Height of the base plane (5 mm).
     pub base_z: f64,
-    /// Subdivisions of a quarter of the circumference (and of the apex-to-base meridian).
+    /// Subdivisions of a quarter of the circumference (`m`; the cap has `m` rings).
     pub subdivisions: usize,
-    /// Element layers through the wall.
-    pub layers: usize,
+    /// Element layers through the wall; `None` picks the count that keeps tets near isotropic.
+    pub layers: Option<usize>,
     /// Linear or quadratic cells.
     pub order: Order,
 }
@@ -46,7 +51,7 @@ impl Default for LvParams {
             epi_long: 20.0,
             base_z: 5.0,
             subdivisions: 8,
-            layers: 3,
+            layers: None,
             order: Order::Linear,
         }
     }
@@ -65,32 +70,105 @@ pub fn lv_volumes(p: &LvParams) -> (f64, f64) {
     (outer - cavity, cavity)
 }
 
-/// Prolate coordinates (t, u, v) of a lattice parameter.
-fn prolate(p: &LvParams, q: &Param, layers: f64) -> (f64, f64, f64) {
-    let d = direction(q);
-    let t = q[3] / layers;
+/// Mesh resolution: cap rings `m`, band rows `k`, wall layers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Resolution {
+    cap: usize,
+    band: usize,
+    layers: usize,
+}
+
+impl Resolution {
+    /// Band rows so that the mid-wall meridian is cut into pieces as long as the circumferential
+    /// spacing at the base, and (unless given) as many layers as that spacing fits in the wall.
+    fn of(p: &LvParams) -> Resolution {
+        let m = p.subdivisions.max(1);
+        let (rs, rl) = (0.5 * (p.endo_short + p.epi_short), 0.5 * (p.endo_long + p.epi_long));
+        let u_base = (p.base_z / rl).clamp(-1.0, 1.0).acos();
+        let n = 512;
+        let du = (PI - u_base) / n as f64;
+        let meridian: f64 = (0..n)
+            .map(|i| {
+                let u = u_base + (i as f64 + 0.5) * du;
+                ((rs * u.cos()).powi(2) + (rl * u.sin()).powi(2)).sqrt() * du
+            })
+            .sum();
+        let spacing = 2.0 * PI * rs * u_base.sin() / (4 * m) as f64;
+        let rows = ((meridian / spacing).round() as usize).max(m + 1);
+        let wall = 0.5 * ((p.epi_short - p.endo_short) + (p.epi_long - p.endo_long));
+        let layers = p.layers.unwrap_or(((wall / spacing).round() as usize).max(1)).max(1);
+        Resolution { cap: m, band: rows - m, layers }
+    }
+}
+
+/// Angle along a ring `|X| + |Y| = const`, proportional to the distance travelled on it, so that
+/// the ring's equally spaced lattice nodes are equally spaced in `v`.
+fn ring_angle(x: f64, y: f64) -> f64 {
+    let r = x.abs() + y.abs();
+    if r == 0.0 {
+        return 0.0;
+    }
+    let quarter = FRAC_PI_2;
+    match (x >= 0.0, y >= 0.0) {
+        (true, true) => quarter * y / r,
+        (false, true) => quarter + quarter * -x / r,
+        (false, false) => 2.0 * quarter + quarter * -y / r,
+        (true, false) => 3.0 * quarter + quarter * x / r,
+    }
+}
+
+/// Prolate coordinates (t, u, v) of a parameter `[X, Y, Z, layer]`: cap points have `Z ≤ 0` and
+/// ring index `|X| + |Y|`, band points ring index `m + Z`.
+fn prolate(p: &LvParams, res: &Resolution, q: &Param) -> (f64, f64, f64) {
+    let t = q[3] / res.layers as f64;
     let r_long = p.endo_long + t * (p.epi_long - p.endo_long);
-    let s = (PI - d[2].clamp(-1.0, 1.0).acos()) / FRAC_PI_2;
-    let u_base = (p.base_z / r_long).acos();
-    let u = PI - s * (PI - u_base);
-    (t, u, d[1].atan2(d[0]))
+    let ring = if q[2] <= 0.0 { q[0].abs() + q[1].abs() } else { res.cap as f64 + q[2] };
+    let s = ring / (res.cap + res.band) as f64;
+    let u_base = (p.base_z / r_long).clamp(-1.0, 1.0).acos();
+    (t, PI - s * (PI - u_base), ring_angle(q[0], q[1]))
+}
+
+/// Cap lattice plus `band` rows below its equator: integer points and triangles.
+fn cap_and_band(res: &Resolution) -> (Vec<[i64; 3]>, Vec<[usize; 3]>) {
+    let lower = [[1, 1, -1], [-1, 1, -1], [1, -1, -1], [-1, -1, -1]];
+    let (mut points, mut tris) = octahedron_lattice(res.cap, &lower);
+    let mut ring: Vec<usize> = (0..points.len()).filter(|&i| points[i][2] == 0).collect();
+    ring.sort_by(|&a, &b| {
+        let angle = |i: usize| ring_angle(points[i][0] as f64, points[i][1] as f64);
+        angle(a).total_cmp(&angle(b))
+    });
+    for row in 1..=res.band as i64 {
+        let next: Vec<usize> = ring
+            .iter()
+            .map(|&i| {
+                points.push([points[i][0], points[i][1], row]);
+                points.len() - 1
+            })
+            .collect();
+        for j in 0..ring.len() {
+            let j1 = (j + 1) % ring.len();
+            tris.push([ring[j], ring[j1], next[j1]]);
+            tris.push([ring[j], next[j1], next[j]]);
+        }
+        ring = next;
+    }
+    (points, tris)
 }
 
 /// The LV wall: region 1 `myocardium`, surfaces `endo`, `epi`, `base`, cell field `fiber`.
 pub fn lv(p: &LvParams) -> Result<Mesh, MeshError> {
-    let lower = [[1, 1, -1], [-1, 1, -1], [1, -1, -1], [-1, -1, -1]];
-    let (points, tris) = octahedron_lattice(p.subdivisions, &lower);
-    let layers = p.layers.max(1);
-    let pm = extrude_lattice(&points, &tris, layers);
-    let nl = layers as f64;
+    let res = Resolution::of(p);
+    let (points, tris) = cap_and_band(&res);
+    let pm = extrude_lattice(&points, &tris, res.layers);
+    let (nl, base_row) = (res.layers as f64, res.band as f64);
     let radii =
         |t: f64| (p.endo_short + t * (p.epi_short - p.endo_short), p.endo_long + t * (p.epi_long - p.endo_long));
     let map = |q: &Param| {
-        let (t, u, v) = prolate(p, q, nl);
+        let (t, u, v) = prolate(p, &res, q);
         let (rs, rl) = radii(t);
         [rs * u.sin() * v.cos(), rs * u.sin() * v.sin(), rl * u.cos()]
     };
-    let classify = move |f: &super::FaceQuery| match (f.other, f.all(3, 0.0), f.all(3, nl), f.all(2, 0.0)) {
+    let classify = move |f: &super::FaceQuery| match (f.other, f.all(3, 0.0), f.all(3, nl), f.all(2, base_row)) {
         (Some(_), ..) => None,
         (None, true, ..) => Some("endo"),
         (None, _, true, _) => Some("epi"),
@@ -100,7 +178,7 @@ pub fn lv(p: &LvParams) -> Result<Mesh, MeshError> {
     let fibres = |centroids: &[Param]| {
         let mut values = Vec::with_capacity(3 * centroids.len());
         for q in centroids {
-            let (t, u, v) = prolate(p, q, nl);
+            let (t, u, v) = prolate(p, &res, q);
             let (rs, rl) = radii(t);
             let alpha = (90.0 - 180.0 * t).to_radians();
             let du = [rs * u.cos() * v.cos(), rs * u.cos() * v.sin(), -rl * u.sin()];
@@ -124,7 +202,7 @@ mod tests {
 
     #[test]
     fn base_is_planar_and_apex_is_at_minus_r_long() {
-        let m = lv(&LvParams { subdivisions: 4, layers: 2, ..LvParams::default() }).unwrap();
+        let m = lv(&LvParams { subdivisions: 4, layers: Some(2), ..LvParams::default() }).unwrap();
         let base = m.surface("base").unwrap();
         for &f in &base.faces {
             for n in m.face_nodes(f) {
