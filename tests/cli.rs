@@ -34,6 +34,7 @@ fn info_json_has_counts_names_and_areas() {
     let o = run(&["info", "--json", &fixture("implant_tet4.msh")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["format"], "Gmsh MSH");
     assert_eq!(v["cells"], 1412);
     assert_eq!(v["nodes"], 393);
     let regions: Vec<&str> = v["regions"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
@@ -75,6 +76,9 @@ fn bad_input_exits_65_with_the_file_and_line_and_no_panic() {
         assert!(!err.contains("panicked"), "{err}");
         assert!(o.stdout.is_empty(), "no partial report on stdout");
     }
+    let o = run(&["info", "--json", &fixture("block_tetgen.node")]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"], "TetGen", "the format comes from the reader, not a guess");
     let o = run(&["info", "/no/such/mesh.msh"]);
     assert_eq!(o.status.code(), Some(66));
     let o = run(&["info", &fixture("make_fixtures.py")]);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use organ_twin::io::{parse_tetgen, validate};
+use organ_twin::io::{parse_tetgen, validate, Format};
 use organ_twin::mesh::BuildOptions;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,6 +12,6 @@ fuzz_target!(|data: &[u8]| {
     let ele = parts.next().unwrap_or(&[]);
     let face = parts.next();
     if let Ok(raw) = parse_tetgen((node, "fuzz.node"), (ele, "fuzz.ele"), face.map(|f| (f, "fuzz.face"))) {
-        let _ = validate(raw, "fuzz.ele", &BuildOptions::default());
+        let _ = validate(raw, Format::TetGen, "fuzz.ele", &BuildOptions::default());
     }
 });

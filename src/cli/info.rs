@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::io::{Format, Imported};
+use crate::io::Imported;
 use crate::mesh::stats::MeshStats;
 
 #[derive(Serialize)]
@@ -17,10 +17,10 @@ struct Report<'a> {
 }
 
 /// Writes the JSON summary.
-pub(super) fn write_json(out: &mut dyn Write, file: &str, format: Format, imported: &Imported) -> io::Result<()> {
+pub(super) fn write_json(out: &mut dyn Write, file: &str, imported: &Imported) -> io::Result<()> {
     let report = Report {
         file,
-        format: format.name(),
+        format: imported.format.name(),
         stats: MeshStats::of(&imported.mesh),
         warnings: imported.warnings.iter().map(ToString::to_string).collect(),
     };
@@ -38,9 +38,9 @@ fn g(x: f64) -> String {
 }
 
 /// Writes the human summary.
-pub(super) fn write_text(out: &mut dyn Write, file: &str, format: Format, imported: &Imported) -> io::Result<()> {
+pub(super) fn write_text(out: &mut dyn Write, file: &str, imported: &Imported) -> io::Result<()> {
     let s = MeshStats::of(&imported.mesh);
-    writeln!(out, "{file} ({})", format.name())?;
+    writeln!(out, "{file} ({})", imported.format.name())?;
     let types: Vec<String> = s.cell_types.iter().map(|t| format!("{} {}", t.cell_type, t.count)).collect();
     writeln!(out, "  nodes         {}", s.nodes)?;
     writeln!(out, "  cells         {} ({})", s.cells, types.join(", "))?;

@@ -132,19 +132,20 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => {
             let imported = io::parse_mesh(DEFAULT_MESH, io::Format::Gmsh, DEFAULT_MESH_NAME, &BuildOptions::default())?;
-            report(|out| info::write_text(out, DEFAULT_MESH_NAME, io::Format::Gmsh, &imported))
+            report(|out| info::write_text(out, DEFAULT_MESH_NAME, &imported))
         }
         Some(Command::Info { mesh, json, fix_orientation }) => {
             let imported = io::read_mesh(&mesh, &build_options(fix_orientation))?;
-            let format = io::Format::from_path(&mesh).unwrap_or(io::Format::Gmsh);
             let name = mesh.display().to_string();
-            report(|out| {
-                if json {
-                    info::write_json(out, &name, format, &imported)
-                } else {
-                    info::write_text(out, &name, format, &imported)
-                }
-            })
+            report(
+                |out| {
+                    if json {
+                        info::write_json(out, &name, &imported)
+                    } else {
+                        info::write_text(out, &name, &imported)
+                    }
+                },
+            )
         }
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::Convert { input, output, fix_orientation }) => {

@@ -81,6 +81,8 @@ impl Format {
 /// A mesh read from a file, with the warnings found while validating it.
 #[derive(Debug, Clone)]
 pub struct Imported {
+    /// The format it was read from.
+    pub format: Format,
     /// The validated mesh.
     pub mesh: Mesh,
     /// Non-fatal findings (unused nodes, poor cells, skipped data).
@@ -117,16 +119,16 @@ pub fn parse_tetgen(
     )
 }
 
-/// Validates a raw mesh, attributing errors to `source`.
-pub fn validate(raw: RawMesh, source: &str, options: &BuildOptions) -> Result<Imported, ReadError> {
+/// Validates a raw mesh read from `format`, attributing errors to `source`.
+pub fn validate(raw: RawMesh, format: Format, source: &str, options: &BuildOptions) -> Result<Imported, ReadError> {
     let (mesh, warnings) =
         raw.build(options).map_err(|e| ReadError::Invalid { source_name: source.to_string(), source: e })?;
-    Ok(Imported { mesh, warnings })
+    Ok(Imported { format, mesh, warnings })
 }
 
 /// Parses and validates one file's bytes.
 pub fn parse_mesh(bytes: &[u8], format: Format, source: &str, options: &BuildOptions) -> Result<Imported, ReadError> {
-    validate(parse_raw(bytes, format, source)?, source, options)
+    validate(parse_raw(bytes, format, source)?, format, source, options)
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, ReadError> {
@@ -155,7 +157,7 @@ fn read_tetgen(path: &Path, options: &BuildOptions) -> Result<Imported, ReadErro
     let face = if face_path.exists() { Some(read_file(&face_path)?) } else { None };
     let (n, e, f) = (node_path.display().to_string(), ele_path.display().to_string(), face_path.display().to_string());
     let raw = parse_tetgen((&node, &n), (&ele, &e), face.as_deref().map(|b| (b, f.as_str())))?;
-    validate(raw, &e, options)
+    validate(raw, Format::TetGen, &e, options)
 }
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so that

@@ -226,7 +226,6 @@ impl RawMesh {
 impl Mesh {
     /// Assembles a mesh from already-indexed parts (used by the generators), running the same
     /// checks as [`RawMesh::build`].
-    #[allow(clippy::too_many_arguments, reason = "a constructor of a plain data aggregate")]
     pub(crate) fn from_parts(
         nodes: Vec<[f64; 3]>,
         cell_type: CellType,

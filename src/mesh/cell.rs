@@ -19,13 +19,11 @@
 //! Face node lists follow the Tri3/Tri6 convention shared by Gmsh and VTK: the three vertices,
 //! then the mid-edge nodes of edges (a,b), (b,c), (c,a).
 
-use serde::Serialize;
-
 /// A volume cell type.
 ///
 /// Only tetrahedra exist today; the enum and the flat connectivity in
 /// [`Mesh`](super::Mesh) leave room for hexahedra.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CellType {
     /// Linear tetrahedron, 4 nodes.
     Tet4,

@@ -98,7 +98,7 @@ proptest! {
             .collect();
         parts[which] = mutate(std::mem::take(&mut parts[which]), &edits);
         if let Ok(raw) = io::parse_tetgen((&parts[0], "n"), (&parts[1], "e"), Some((&parts[2], "f"))) {
-            let _ = io::validate(raw, "e", &BuildOptions::default());
+            let _ = io::validate(raw, Format::TetGen, "e", &BuildOptions::default());
         }
     }
 }

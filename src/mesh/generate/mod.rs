@@ -29,7 +29,7 @@ use super::cell::{CellType, TET_EDGES, TET_FACES};
 use super::{geometry, CellFace, Field, Mesh, MeshError, Region, Surface};
 
 /// Polynomial order of the generated cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
     /// Tet4.
     #[default]
