@@ -15,5 +15,9 @@
 //! Lower layers never import higher ones: `mesh` knows nothing of files or physics.
 
 pub mod cli;
+pub mod fem;
 pub mod io;
 pub mod mesh;
+pub mod progress;
+pub mod solve;
+pub mod twin;

@@ -1,11 +1,13 @@
 //! The `organ-twin` command line.
 //!
 //! Exit codes follow the BSD `sysexits` convention: 0 success, 2 usage error (from clap),
-//! 65 invalid input data (malformed or invalid mesh), 66 input file cannot be read,
-//! 73 output file cannot be written.
+//! 65 invalid input data (malformed or invalid mesh or scenario, unsupported body), 66 input file
+//! cannot be read, 69 backend unavailable, 73 output file cannot be written; 1 when the solver
+//! fails (not converged).
 
 mod generate;
 mod info;
+mod run;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use clap::{Parser, Subcommand};
 
 use crate::io::{self, ReadError, WriteError};
 use crate::mesh::{BuildOptions, MeshWarning};
+use crate::twin::BackendChoice;
 
 /// Exit code for invalid input data.
 pub const EXIT_DATA: u8 = 65;
@@ -22,17 +25,13 @@ pub const EXIT_NO_INPUT: u8 = 66;
 /// Exit code for an output that cannot be written.
 pub const EXIT_CANT_CREATE: u8 = 73;
 
-/// The bundled default mesh: the Land et al. (2015) left ventricle, coarse.
-const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/lv_coarse.msh");
-const DEFAULT_MESH_NAME: &str = "meshes/lv_coarse.msh (bundled)";
-
 #[derive(Parser, Debug)]
 #[command(
     name = "organ-twin",
     version,
     about = "Finite-element digital twin of organs and implants",
-    long_about = "Finite-element digital twin of organs and implants.\n\nWithout a command, prints the \
-                  summary of the bundled left-ventricle mesh (the default scenario)."
+    long_about = "Finite-element digital twin of organs and implants.\n\nWithout a command, runs the bundled \
+                  default scenario (an implant bonded in bone under a test load) like `organ-twin run`."
 )]
 struct Cli {
     /// Print only results and errors (no warnings or progress).
@@ -44,6 +43,28 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Solve a scenario; writes DIR/result.vtu and DIR/summary.json and prints a summary.
+    Run {
+        /// Scenario file (TOML); without it, the bundled implant-in-bone scenario.
+        scenario: Option<PathBuf>,
+        /// Output folder [default: out/<scenario name>].
+        #[arg(short, long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Backend, overriding the scenario's solver.backend.
+        #[arg(long, value_enum)]
+        backend: Option<BackendChoice>,
+        /// Print summary.json on standard output instead of the text summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the reduced stiffness K and load f (Matrix Market) and the DOF map for external solvers.
+    ExportSystem {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Output folder.
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.
     Info {
         /// Mesh file (.msh, .vtk, .vtu, .inp, .mesh, .node/.ele).
@@ -130,10 +151,11 @@ fn report(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) ->
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => {
-            let imported = io::parse_mesh(DEFAULT_MESH, io::Format::Gmsh, DEFAULT_MESH_NAME, &BuildOptions::default())?;
-            report(|out| info::write_text(out, DEFAULT_MESH_NAME, &imported))
+        None => run::run(None, None, None, false, cli.quiet),
+        Some(Command::Run { scenario, out, backend, json }) => {
+            run::run(scenario.as_deref(), out, backend, json, cli.quiet)
         }
+        Some(Command::ExportSystem { scenario, out }) => run::export(&scenario, &out, cli.quiet),
         Some(Command::Info { mesh, json, fix_orientation }) => {
             let imported = io::read_mesh(&mesh, &build_options(fix_orientation))?;
             let name = mesh.display().to_string();

@@ -31,7 +31,8 @@ use std::path::{Path, PathBuf};
 pub use error::{ReadError, WriteError};
 pub use vtk::REGION_ARRAYS;
 
-use crate::mesh::{BuildOptions, Mesh, MeshWarning, RawMesh};
+use crate::mesh::{BuildOptions, Field, Mesh, MeshWarning, RawMesh};
+use nalgebra_sparse::CsrMatrix;
 
 /// A supported mesh file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,4 +209,26 @@ pub fn write_msh41(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
 /// Writes a mesh as VTU into any writer.
 pub fn write_vtu(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
     vtk::write_vtu(mesh, w).map_err(std::io::Error::other)
+}
+
+/// Writes a mesh as VTU with extra point and cell arrays (results) into any writer.
+pub fn write_vtu_with(mesh: &Mesh, point: &[Field], cell: &[Field], w: &mut dyn Write) -> std::io::Result<()> {
+    vtk::write_vtu_with(mesh, point, cell, w).map_err(std::io::Error::other)
+}
+
+/// Writes a sparse matrix in Matrix Market coordinate format (`real general`), atomically.
+pub fn write_matrix_market(path: &Path, matrix: &CsrMatrix<f64>) -> Result<(), WriteError> {
+    write_atomic(path, |w| nalgebra_sparse::io::save_to_matrix_market(w, matrix))
+}
+
+/// Writes a vector in Matrix Market array format (`real general`, one column), atomically.
+pub fn write_vector_market(path: &Path, v: &[f64]) -> Result<(), WriteError> {
+    write_atomic(path, |w| {
+        writeln!(w, "%%MatrixMarket matrix array real general")?;
+        writeln!(w, "{} 1", v.len())?;
+        for x in v {
+            writeln!(w, "{x:e}")?;
+        }
+        Ok(())
+    })
 }

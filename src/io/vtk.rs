@@ -246,6 +246,16 @@ fn array(a: Attribute) -> Option<(String, usize, Vec<f64>)> {
 
 /// Writes `mesh` as a VTU (XML, binary base64) with region ids and all fields.
 pub(crate) fn write_vtu(mesh: &Mesh, w: &mut dyn Write) -> Result<(), String> {
+    write_vtu_with(mesh, &[], &[], w)
+}
+
+/// VTU of `mesh` with extra point and cell arrays after the mesh's own fields.
+pub(crate) fn write_vtu_with(
+    mesh: &Mesh,
+    point: &[Field],
+    cell_extra: &[Field],
+    w: &mut dyn Write,
+) -> Result<(), String> {
     let points: Vec<f64> = mesh.nodes().iter().flatten().copied().collect();
     let mut connectivity = Vec::new();
     let mut offsets = Vec::with_capacity(mesh.cell_count());
@@ -266,11 +276,11 @@ pub(crate) fn write_vtu(mesh: &Mesh, w: &mut dyn Write) -> Result<(), String> {
         })
     };
     let mut cell = vec![Attribute::scalars("region", 1).with_data(IOBuffer::I32(mesh.cell_regions().to_vec()))];
-    cell.extend(mesh.cell_fields().iter().map(field));
+    cell.extend(mesh.cell_fields().iter().chain(cell_extra).map(field));
     let piece = UnstructuredGridPiece {
         points: IOBuffer::F64(points),
         cells: Cells { cell_verts: VertexNumbers::XML { connectivity, offsets }, types },
-        data: Attributes { point: mesh.node_fields().iter().map(field).collect(), cell },
+        data: Attributes { point: mesh.node_fields().iter().chain(point).map(field).collect(), cell },
     };
     let vtk = Vtk {
         version: Version::new_xml(1, 0),

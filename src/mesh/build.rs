@@ -224,6 +224,22 @@ impl RawMesh {
 }
 
 impl Mesh {
+    /// The same cells on new node coordinates (a distorted or deformed copy), checked again for
+    /// degenerate, inverted and folded cells.
+    pub fn with_nodes(&self, nodes: Vec<[f64; 3]>) -> Result<Mesh, MeshError> {
+        if nodes.len() != self.nodes.len() {
+            return Err(MeshError::FieldLength {
+                name: "node coordinates".into(),
+                components: 3,
+                expected: 3 * self.nodes.len(),
+                got: 3 * nodes.len(),
+            });
+        }
+        let mut mesh = Mesh { nodes, ..self.clone() };
+        check_shape(&mut mesh, &BuildOptions::default(), |_| SourceLoc::Unknown)?;
+        Ok(mesh)
+    }
+
     /// Assembles a mesh from already-indexed parts (used by the generators), running the same
     /// checks as [`RawMesh::build`].
     pub(crate) fn from_parts(

@@ -207,6 +207,24 @@ impl Mesh {
         }))
     }
 
+    /// The same mesh with every coordinate multiplied by `factor` (unit conversion at the
+    /// boundary of a scenario, e.g. 1e-3 for mm → m).
+    pub fn scaled(&self, factor: f64) -> Mesh {
+        let mut m = self.clone();
+        for p in &mut m.nodes {
+            *p = p.map(|c| c * factor);
+        }
+        m
+    }
+
+    /// Faces that belong to exactly one cell (the boundary of the mesh), sorted.
+    pub fn boundary_faces(&self) -> Vec<CellFace> {
+        let mut faces: Vec<CellFace> =
+            build::face_map(self).into_values().filter(|f| f.len() == 1).map(|f| f[0]).collect();
+        faces.sort();
+        faces
+    }
+
     /// Name of region `id`, or `region <id>` when unnamed.
     pub fn region_label(&self, id: i32) -> String {
         match self.regions.iter().find(|r| r.id == id).and_then(|r| r.name.clone()) {

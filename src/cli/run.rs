@@ -1,0 +1,234 @@
+//! `organ-twin run` and `organ-twin export-system`: scenario in, results or system out.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{report, Failure, EXIT_CANT_CREATE, EXIT_DATA, EXIT_NO_INPUT};
+use crate::io::{self, Format};
+use crate::mesh::BuildOptions;
+use crate::progress::Progress;
+use crate::twin::scenario::base_dir;
+use crate::twin::{resolve_backend, BackendChoice, Problem, Scenario, ScenarioError, Solution};
+
+/// Exit code of a computation that failed (solver not converged or broke down).
+pub const EXIT_SOLVE: u8 = 1;
+/// Exit code when the requested backend is unavailable.
+pub const EXIT_UNAVAILABLE: u8 = 69;
+
+/// The bundled default scenario and its mesh, compiled into the binary.
+const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/implant_in_bone.toml");
+const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/implant_in_bone.toml (bundled)";
+const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/implant_in_bone.msh");
+
+impl From<ScenarioError> for Failure {
+    fn from(e: ScenarioError) -> Failure {
+        let code = match &e {
+            ScenarioError::Io { .. } => EXIT_NO_INPUT,
+            ScenarioError::Mesh(m) if m.is_io() => EXIT_NO_INPUT,
+            ScenarioError::Solve { .. } => EXIT_SOLVE,
+            ScenarioError::Backend(_) => EXIT_UNAVAILABLE,
+            ScenarioError::Write(_) => EXIT_CANT_CREATE,
+            _ => EXIT_DATA,
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+/// Progress bars on standard error (hidden with `--quiet` or when stderr is not a terminal).
+struct Bars {
+    quiet: bool,
+    bar: Mutex<Option<ProgressBar>>,
+}
+
+impl Bars {
+    fn new(quiet: bool) -> Bars {
+        Bars { quiet, bar: Mutex::new(None) }
+    }
+}
+
+impl Progress for Bars {
+    fn stage(&self, name: &str, total: Option<u64>) {
+        if self.quiet {
+            return;
+        }
+        let bar = match total {
+            Some(n) => ProgressBar::new(n).with_style(
+                ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            ),
+            None => ProgressBar::new_spinner().with_style(
+                ProgressStyle::with_template("{prefix:>14} {spinner} {msg} ({elapsed})").expect("valid template"),
+            ),
+        };
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        bar.set_prefix(name.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
+    }
+
+    fn advance(&self, position: u64, message: &str) {
+        if let Ok(slot) = self.bar.lock() {
+            if let Some(bar) = slot.as_ref() {
+                bar.set_position(position);
+                bar.set_message(message.to_string());
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
+        }
+    }
+}
+
+/// Loads a scenario and its mesh (the bundled default when `path` is `None`).
+fn load(path: Option<&Path>, quiet: bool) -> Result<(Scenario, crate::mesh::Mesh, String), Failure> {
+    let (scenario, source, imported) = match path {
+        None => {
+            let scenario = Scenario::parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?;
+            let options = BuildOptions { fix_orientation: scenario.mesh.fix_orientation, ..BuildOptions::default() };
+            let imported =
+                io::parse_mesh(DEFAULT_MESH, Format::Gmsh, "meshes/implant_in_bone.msh (bundled)", &options)?;
+            (scenario, DEFAULT_SCENARIO_NAME.to_string(), imported)
+        }
+        Some(path) => {
+            let scenario = Scenario::read(path)?;
+            let options = BuildOptions { fix_orientation: scenario.mesh.fix_orientation, ..BuildOptions::default() };
+            let mesh_path = base_dir(path).join(&scenario.mesh.file);
+            let imported = io::read_mesh(&mesh_path, &options)?;
+            (scenario, path.display().to_string(), imported)
+        }
+    };
+    super::warn(quiet, &imported.warnings);
+    Ok((scenario, imported.mesh, source))
+}
+
+/// `organ-twin run`.
+pub fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    backend: Option<BackendChoice>,
+    json: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let (scenario, mesh, source) = load(path, quiet)?;
+    let choice = backend.unwrap_or(scenario.solver.backend);
+    let backend = resolve_backend(choice)?;
+    let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    let bars = Bars::new(quiet);
+    let problem = Problem::build(scenario, mesh, &source, &bars)?;
+    let solution = problem.solve(&backend, &bars)?;
+    write_results(&problem, &solution, &out)?;
+    let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
+    report(|w| {
+        if json {
+            writeln!(w, "{summary_json}")
+        } else if quiet {
+            Ok(())
+        } else {
+            write_human(w, &solution, &out)
+        }
+    })
+}
+
+/// Writes `result.vtu` then `summary.json`, each atomically, creating the folder.
+fn write_results(problem: &Problem, solution: &Solution, out: &Path) -> Result<(), Failure> {
+    std::fs::create_dir_all(out).map_err(|e| Failure {
+        code: EXIT_CANT_CREATE,
+        message: format!("{}: cannot create the output folder: {e}", out.display()),
+    })?;
+    io::write_atomic(&out.join("result.vtu"), |w| {
+        io::write_vtu_with(problem.mesh(), &solution.point_fields, &solution.cell_fields, w)
+    })?;
+    io::write_atomic(&out.join("summary.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &solution.summary).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })?;
+    Ok(())
+}
+
+fn v3(v: &[f64; 3]) -> String {
+    format!("[{:.6e}, {:.6e}, {:.6e}]", v[0], v[1], v[2])
+}
+
+fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> std::io::Result<()> {
+    let s = &solution.summary;
+    let u = &s.units;
+    writeln!(
+        w,
+        "{}: {} nodes, {} cells ({}), {} DOFs ({} prescribed)",
+        s.scenario,
+        s.mesh.nodes,
+        s.mesh.cells,
+        s.mesh.cell_types.join(", "),
+        s.mesh.dofs,
+        s.mesh.constrained_dofs
+    )?;
+    writeln!(
+        w,
+        "  solver         {} {}/{} {}: {} iterations, relative residual {:.2e} in {:.3} s (assembly {:.3} s)",
+        s.solver.backend,
+        s.solver.method,
+        s.solver.preconditioner,
+        s.solver.precision,
+        s.solver.iterations,
+        s.solver.relative_residual,
+        s.solver.seconds,
+        s.solver.assembly_seconds
+    )?;
+    writeln!(w, "  max |u|        {:.6e} {} at node {}", s.max_displacement, u.length, s.max_displacement_node)?;
+    writeln!(w, "  max von Mises  {:.6e} {} in cell {}", s.max_von_mises, u.stress, s.max_von_mises_cell)?;
+    writeln!(w, "  strain energy  {:.6e} {}", s.strain_energy, u.energy)?;
+    writeln!(w, "  applied load   {} {}", v3(&s.applied_load), u.force)?;
+    for (name, r) in &s.reactions {
+        writeln!(w, "  reaction       {name}: {} {}", v3(r), u.force)?;
+    }
+    for (name, p) in &s.probes {
+        writeln!(w, "  probe          {name} at {:?}: u = {} {}", p.point, v3(&p.displacement), u.length)?;
+    }
+    writeln!(w, "wrote {} and {}", out.join("result.vtu").display(), out.join("summary.json").display())
+}
+
+/// `organ-twin export-system`: the reduced system in Matrix Market format, and its DOF map.
+pub fn export(path: &Path, out: &Path, quiet: bool) -> Result<(), Failure> {
+    let (scenario, mesh, source) = load(Some(path), quiet)?;
+    let bars = Bars::new(quiet);
+    let problem = Problem::build(scenario, mesh, &source, &bars)?;
+    let (k, f, rows) = problem.reduced_system();
+    std::fs::create_dir_all(out).map_err(|e| Failure {
+        code: EXIT_CANT_CREATE,
+        message: format!("{}: cannot create the output folder: {e}", out.display()),
+    })?;
+    io::write_matrix_market(&out.join("K.mtx"), &k)?;
+    io::write_vector_market(&out.join("f.mtx"), &f)?;
+    io::write_atomic(&out.join("dofs.csv"), |w| {
+        writeln!(w, "row,node_id,component")?;
+        for (r, (node, c)) in rows.iter().enumerate() {
+            writeln!(w, "{},{},{}", r + 1, node, ["x", "y", "z"][*c])?;
+        }
+        Ok(())
+    })?;
+    if quiet {
+        return Ok(());
+    }
+    let units = problem.scenario().units.names();
+    let line = format!(
+        "wrote {}/K.mtx ({} x {}, {} nonzeros, {}/{}), f.mtx ({}) and dofs.csv",
+        out.display(),
+        k.nrows(),
+        k.ncols(),
+        k.nnz(),
+        units.2,
+        units.0,
+        units.2
+    );
+    report(|w| writeln!(w, "{line}"))
+}

@@ -1,0 +1,241 @@
+//! Linear solvers for the symmetric positive definite systems `A x = b` that [`fem`] produces.
+//!
+//! Solvers see only an operator (a CSR matrix and vectors), never a mesh or a scenario. The entry
+//! point [`solve`] takes the system, [`SolveParams`] and an explicit [`Backend`], and returns a
+//! [`SolveReport`] or a [`SolveError`] that carries the numbers (a failed iterative solve returns
+//! its partial report).
+//!
+//! CPU reference solvers:
+//! - [`cg::pcg`]: preconditioned conjugate gradients, generic over f32/f64, rayon-parallel SpMV,
+//!   with the [`precond`] Jacobi and 3 × 3 block-Jacobi preconditioners;
+//! - [`direct::cholesky`]: sparse Cholesky (faer), the exact reference.
+//!
+//! [`fem`]: crate::fem
+
+pub mod cg;
+pub mod direct;
+pub mod precond;
+pub mod vector;
+
+use nalgebra_sparse::CsrMatrix;
+use serde::{Deserialize, Serialize};
+
+pub use precond::{Preconditioner, PreconditionerKind};
+pub use vector::Real;
+
+use crate::progress::Progress;
+
+/// Iterative or direct.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Preconditioned conjugate gradients.
+    #[default]
+    Cg,
+    /// Sparse Cholesky factorization.
+    Direct,
+}
+
+impl Method {
+    /// Name used in reports and scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Cg => "cg",
+            Method::Direct => "direct",
+        }
+    }
+}
+
+/// Where a solve runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// The CPU reference solvers (rayon threads of the global pool).
+    Cpu,
+}
+
+impl Backend {
+    /// Name used in reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Cpu => "cpu",
+        }
+    }
+}
+
+/// Parameters of a solve.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolveParams {
+    /// Iterative or direct.
+    pub method: Method,
+    /// Preconditioner for CG.
+    pub preconditioner: PreconditionerKind,
+    /// Relative residual tolerance `‖b − A x‖ / ‖b‖`.
+    pub rtol: f64,
+    /// Iteration limit for CG.
+    pub max_iterations: usize,
+}
+
+impl Default for SolveParams {
+    fn default() -> Self {
+        SolveParams {
+            method: Method::Cg,
+            preconditioner: PreconditionerKind::BlockJacobi,
+            rtol: 1e-10,
+            max_iterations: 20_000,
+        }
+    }
+}
+
+/// What a solve did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SolveReport {
+    /// Backend name.
+    pub backend: String,
+    /// Method.
+    pub method: Method,
+    /// Preconditioner (CG only).
+    pub preconditioner: PreconditionerKind,
+    /// Arithmetic precision ("f32", "f64").
+    pub precision: String,
+    /// Number of unknowns.
+    pub unknowns: usize,
+    /// Stored nonzeros of the matrix.
+    pub nonzeros: usize,
+    /// Requested relative residual tolerance.
+    pub rtol: f64,
+    /// CG iterations (0 for direct).
+    pub iterations: usize,
+    /// CG restarts after the true residual missed the tolerance.
+    pub restarts: usize,
+    /// Final true relative residual `‖b − A x‖ / ‖b‖`, evaluated in f64.
+    pub relative_residual: f64,
+    /// Recurrence relative residual after each CG iteration.
+    #[serde(skip)]
+    pub history: Vec<f64>,
+    /// Wall time of the solve (s), setup of the preconditioner excluded.
+    pub seconds: f64,
+}
+
+impl SolveReport {
+    fn new<T: Real>(backend: &Backend, params: &SolveParams, a: &CsrMatrix<T>) -> Self {
+        SolveReport {
+            backend: backend.name().into(),
+            method: params.method,
+            preconditioner: params.preconditioner,
+            precision: T::NAME.into(),
+            unknowns: a.nrows(),
+            nonzeros: a.nnz(),
+            rtol: params.rtol,
+            iterations: 0,
+            restarts: 0,
+            relative_residual: 0.0,
+            history: Vec::new(),
+            seconds: 0.0,
+        }
+    }
+}
+
+/// Why a solve failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SolveError {
+    /// CG reached its iteration limit.
+    #[error(
+        "the solver did not converge: relative residual {:.3e} after {} iterations (rtol {}); raise \
+         solver.max_iterations, use a stronger preconditioner or method = \"direct\", or check the supports",
+        .report.relative_residual, .report.iterations, .report.rtol
+    )]
+    NotConverged {
+        /// The partial report (the solution vector holds the last iterate).
+        report: Box<SolveReport>,
+    },
+    /// CG found a direction of non-positive curvature.
+    #[error(
+        "CG broke down at iteration {iteration}: pᵀAp = {pq:e} is not positive, so the matrix is not positive \
+         definite (an unsupported body or invalid material)"
+    )]
+    Breakdown {
+        /// Iteration.
+        iteration: usize,
+        /// The offending `pᵀAp`.
+        pq: f64,
+    },
+    /// The matrix is not positive definite.
+    #[error("the matrix is not positive definite at row {row}: {what}; check the supports and materials")]
+    NotPositiveDefinite {
+        /// Row (DOF) where it showed.
+        row: usize,
+        /// What showed it.
+        what: String,
+    },
+    /// NaN or infinity in the input.
+    #[error("{what} contains NaN or infinite values; check the loads and materials")]
+    NonFinite {
+        /// Which input.
+        what: String,
+    },
+    /// The matrix shape does not fit the method.
+    #[error("{what}")]
+    Shape {
+        /// What does not fit.
+        what: String,
+    },
+    /// The direct solver failed for a non-numerical reason (e.g. memory).
+    #[error("the direct solver failed: {what}; use method = \"cg\" for large systems")]
+    Direct {
+        /// faer's error.
+        what: String,
+    },
+}
+
+impl SolveError {
+    /// The partial report of a solve that ran out of iterations.
+    pub fn report(&self) -> Option<&SolveReport> {
+        match self {
+            SolveError::NotConverged { report } => Some(report),
+            _ => None,
+        }
+    }
+}
+
+/// Solves `a x = b` in f64 with the method of `params` on `backend`; `x` holds the initial
+/// guess on entry (CG) and the solution on success.
+pub fn solve(
+    a: &CsrMatrix<f64>,
+    b: &[f64],
+    x: &mut [f64],
+    params: &SolveParams,
+    backend: &Backend,
+    progress: &dyn Progress,
+) -> Result<SolveReport, SolveError> {
+    if a.nrows() != b.len() || a.ncols() != b.len() || x.len() != b.len() {
+        return Err(SolveError::Shape {
+            what: format!("matrix {}x{} with vectors of {} and {}", a.nrows(), a.ncols(), b.len(), x.len()),
+        });
+    }
+    let report = SolveReport::new(backend, params, a);
+    match (backend, params.method) {
+        (Backend::Cpu, Method::Cg) => {
+            let m = Preconditioner::new(params.preconditioner, a)?;
+            cg::pcg(a, b, x, &m, params, report, progress)
+        }
+        (Backend::Cpu, Method::Direct) => direct::cholesky(a, b, x, report),
+    }
+}
+
+/// Solves `a x = b` by CG in precision `T` (the matrix and vectors rounded from f64); the
+/// reference the GPU's f32 iterations are compared with.
+pub fn cg_in<T: Real>(
+    a: &CsrMatrix<f64>,
+    b: &[f64],
+    params: &SolveParams,
+    progress: &dyn Progress,
+) -> Result<(Vec<T>, SolveReport), SolveError> {
+    let at = vector::convert::<T>(a);
+    let bt: Vec<T> = b.iter().map(|&v| T::from_f64(v)).collect();
+    let mut x = vec![T::zero(); b.len()];
+    let m = Preconditioner::new(params.preconditioner, &at)?;
+    let report = SolveReport::new(&Backend::Cpu, params, &at);
+    let report = cg::pcg(&at, &bt, &mut x, &m, params, report, progress)?;
+    Ok((x, report))
+}

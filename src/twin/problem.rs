@@ -1,0 +1,470 @@
+//! A static linear-elastic scenario, from scenario and mesh to results, in numbered steps:
+//!
+//! 1. convert the mesh to SI and give every cell the material of its region;
+//! 2. resolve the supports into prescribed DOFs, refusing conflicting values;
+//! 3. resolve the loads into the consistent load vector;
+//! 4. locate the probes (before any expensive work, so a typo fails fast);
+//! 5. check that the supports hold every body against rigid-body motion;
+//! 6. build the sparsity pattern once and assemble the stiffness in parallel;
+//! 7. apply the supports and solve on the chosen backend;
+//! 8. recover reactions, strain energy, stresses and probe values, in the scenario's units.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use nalgebra_sparse::CsrMatrix;
+
+use super::scenario::{LoadKind, RegionRef, Scenario, SupportKind, Value};
+use super::select::{resolve, symmetry_axis, Selection};
+use super::summary::{MeshSummary, ProbeSummary, SolverSummary, Summary, UnitsSummary};
+use super::ScenarioError;
+use crate::fem::{constraint, load, post, Assembler, Dirichlet, LinearElastic};
+use crate::mesh::{CellType, Field, Mesh};
+use crate::progress::Progress;
+use crate::solve::{self, Backend, SolveParams};
+
+/// A scenario made ready to solve: assembled stiffness, loads, supports and probes (SI inside).
+#[derive(Debug, Clone)]
+pub struct Problem {
+    scenario: Scenario,
+    source: String,
+    mesh: Mesh,
+    mesh_si: Mesh,
+    materials: Vec<LinearElastic>,
+    assembler: Assembler,
+    stiffness: CsrMatrix<f64>,
+    bc: Dirichlet,
+    /// For each constrained DOF (in `bc` order), the support that owns its reaction.
+    owners: Vec<usize>,
+    support_names: Vec<String>,
+    loads: Vec<f64>,
+    probes: Vec<(usize, [f64; 3])>,
+    assembly_seconds: f64,
+}
+
+/// The results of a solve.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    /// Displacement per mesh node (scenario length unit).
+    pub displacement: Vec<[f64; 3]>,
+    /// Solver report.
+    pub report: solve::SolveReport,
+    /// The summary (`summary.json`).
+    pub summary: Summary,
+    /// Point data for the VTU.
+    pub point_fields: Vec<Field>,
+    /// Cell data for the VTU.
+    pub cell_fields: Vec<Field>,
+}
+
+impl Problem {
+    /// Steps 1–6. `mesh` is in the scenario's length unit; `source` names the scenario in errors.
+    pub fn build(
+        scenario: Scenario,
+        mesh: Mesh,
+        source: &str,
+        progress: &dyn Progress,
+    ) -> Result<Problem, ScenarioError> {
+        let invalid =
+            |entry: String, message: String| ScenarioError::Invalid { source_name: source.into(), entry, message };
+        let units = scenario.units;
+        let (l, s, f) = (units.length(), units.stress(), units.force());
+
+        // 1. Mesh in SI, material per cell.
+        let mesh_si = mesh.scaled(l);
+        let materials = cell_materials(&scenario, &mesh, s).map_err(|(e, m)| invalid(e, m))?;
+        let dofs = crate::fem::DofMap::new(&mesh_si);
+        let boundary = mesh.boundary_faces();
+
+        // 2. Supports.
+        let mut prescribed: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
+        let mut support_names = Vec::new();
+        for (i, sp) in scenario.supports.iter().enumerate() {
+            let entry = format!("support[{}]", i + 1);
+            let sel = resolve(&mesh, &dofs, &boundary, &sp.target()).map_err(|m| invalid(entry.clone(), m))?;
+            let name =
+                sp.name.clone().or(sp.surface.clone()).or(sp.node_set.clone()).unwrap_or(format!("support{}", i + 1));
+            if support_names.contains(&name) {
+                return Err(invalid(entry, format!("the support name '{name}' is used twice; give name = \"...\"")));
+            }
+            support_names.push(name);
+            let components: Vec<(usize, f64)> = match sp.kind {
+                SupportKind::Fixed => (0..3).map(|k| (k, 0.0)).collect(),
+                SupportKind::Displacement => {
+                    let v = sp.value.expect("checked");
+                    match &sp.components {
+                        Some(c) => c.iter().map(|a| (a.index(), v[a.index()] * l)).collect(),
+                        None => (0..3).map(|k| (k, v[k] * l)).collect(),
+                    }
+                }
+                SupportKind::Symmetry => {
+                    let axis = symmetry_axis(&mesh, sp.normal, sp.select.as_ref(), &sel.faces)
+                        .map_err(|m| invalid(entry.clone(), m))?;
+                    vec![(axis, 0.0)]
+                }
+            };
+            for &node in &sel.nodes {
+                for &(k, v) in &components {
+                    let dof = dofs.dof(node, k).expect("selected nodes have DOFs");
+                    match prescribed.get(&dof) {
+                        Some(&(old, owner)) if (old - v).abs() > 1e-12 * old.abs().max(v.abs()) => {
+                            return Err(invalid(
+                                entry,
+                                format!(
+                                    "node {} component {} is prescribed {} here but {} by {}; make the supports agree",
+                                    mesh.node_ids()[node],
+                                    ["x", "y", "z"][k],
+                                    v / l,
+                                    old / l,
+                                    support_names[owner]
+                                ),
+                            ));
+                        }
+                        Some(_) => {}
+                        None => {
+                            prescribed.insert(dof, (v, i));
+                        }
+                    }
+                }
+            }
+        }
+        let owners: Vec<usize> = prescribed.values().map(|&(_, o)| o).collect();
+        let bc = Dirichlet::new(prescribed.iter().map(|(&d, &(v, _))| (d, v)).collect());
+
+        // 3. Loads (geometry in SI, values converted).
+        let mut loads = vec![0.0; dofs.len()];
+        for (i, ld) in scenario.loads.iter().enumerate() {
+            let entry = format!("load[{}]", i + 1);
+            let vector = |v: Value, factor: f64| match v {
+                Value::Vector(v) => v.map(|c| c * factor),
+                Value::Scalar(_) => unreachable!("checked: this load has a vector"),
+            };
+            if ld.kind == LoadKind::Body {
+                let cells = region_cells(&mesh, ld.region.as_ref()).map_err(|m| invalid(entry.clone(), m))?;
+                let b = vector(ld.value, s / l);
+                load::add_body_load(&mesh_si, &dofs, &cells, |_| b, &mut loads);
+                continue;
+            }
+            let sel = resolve(&mesh, &dofs, &boundary, &ld.target()).map_err(|m| invalid(entry.clone(), m))?;
+            let need_faces = |sel: &Selection| {
+                if sel.faces.is_empty() {
+                    Err(invalid(
+                        entry.clone(),
+                        format!(
+                            "this load acts on a surface, but the target selects {} nodes and no boundary face; use a \
+                             named surface, a selector that covers whole faces, or kind = \"nodal\"",
+                            sel.nodes.len()
+                        ),
+                    ))
+                } else {
+                    Ok(())
+                }
+            };
+            match (ld.kind, ld.value) {
+                (LoadKind::Traction, v) => {
+                    need_faces(&sel)?;
+                    let t = vector(v, s);
+                    load::add_surface_load(&mesh_si, &dofs, &sel.faces, |_, _| t, &mut loads);
+                }
+                (LoadKind::Pressure, Value::Scalar(p)) => {
+                    need_faces(&sel)?;
+                    let p = p * s;
+                    load::add_surface_load(&mesh_si, &dofs, &sel.faces, |_, n| (-p * n).into(), &mut loads);
+                }
+                (LoadKind::Force, v) => {
+                    let total = vector(v, f);
+                    if sel.faces.is_empty() {
+                        let per = total.map(|c| c / sel.nodes.len() as f64);
+                        load::add_nodal_load(&dofs, &sel.nodes, per, &mut loads);
+                    } else {
+                        let area = load::faces_area(&mesh_si, &sel.faces);
+                        let t = total.map(|c| c / area);
+                        load::add_surface_load(&mesh_si, &dofs, &sel.faces, |_, _| t, &mut loads);
+                    }
+                }
+                (LoadKind::Nodal, v) => load::add_nodal_load(&dofs, &sel.nodes, vector(v, f), &mut loads),
+                _ => unreachable!("checked: kinds and values agree"),
+            }
+        }
+
+        // 4. Probes.
+        let mut probes = Vec::new();
+        for (i, p) in scenario.probes.iter().enumerate() {
+            let found = post::locate(&mesh, p.point).ok_or_else(|| {
+                invalid(
+                    format!("probe[{}] '{}'", i + 1, p.name),
+                    format!(
+                        "the point {:?} lies outside the mesh (nearest node {:.6} away); give a point inside the undeformed mesh",
+                        p.point,
+                        post::nearest_node_distance(&mesh, p.point)
+                    ),
+                )
+            })?;
+            probes.push(found);
+        }
+
+        // 5. Rigid-body check.
+        constraint::check_rigid_body(&mesh_si, &dofs, &bc)
+            .map_err(|e| ScenarioError::Fem { source_name: source.into(), source: e })?;
+
+        // 6. Pattern and stiffness.
+        let start = Instant::now();
+        progress.stage("assembly", None);
+        let fem = |e| ScenarioError::Fem { source_name: source.into(), source: e };
+        let assembler = Assembler::new(&mesh_si).map_err(fem)?;
+        let mut stiffness = assembler.zero_matrix();
+        assembler.assemble(&materials, &mut stiffness).map_err(fem)?;
+        progress.finish();
+        let assembly_seconds = start.elapsed().as_secs_f64();
+
+        Ok(Problem {
+            scenario,
+            source: source.into(),
+            mesh,
+            mesh_si,
+            materials,
+            assembler,
+            stiffness,
+            bc,
+            owners,
+            support_names,
+            loads,
+            probes,
+            assembly_seconds,
+        })
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The mesh in the scenario's units.
+    pub fn mesh(&self) -> &Mesh {
+        &self.mesh
+    }
+
+    /// The assembled stiffness (SI) before supports.
+    pub fn stiffness(&self) -> &CsrMatrix<f64> {
+        &self.stiffness
+    }
+
+    /// The load vector (SI).
+    pub fn loads(&self) -> &[f64] {
+        &self.loads
+    }
+
+    /// The assembler (DOF map and pattern).
+    pub fn assembler(&self) -> &Assembler {
+        &self.assembler
+    }
+
+    /// The system with supports applied by symmetric elimination (SI), as the solvers see it.
+    pub fn constrained_system(&self) -> (CsrMatrix<f64>, Vec<f64>) {
+        constraint::constrain(&self.stiffness, &self.loads, &self.bc)
+    }
+
+    /// The reduced system on the free DOFs in the scenario's units (stiffness in force/length,
+    /// loads in force, so the solution is in the length unit), and each row's (node id,
+    /// component).
+    pub fn reduced_system(&self) -> (CsrMatrix<f64>, Vec<f64>, Vec<(u64, usize)>) {
+        let units = self.scenario.units;
+        let (k, f, free) = constraint::reduce(&self.stiffness, &self.loads, &self.bc);
+        let kscale = units.length() / units.force();
+        let k = CsrMatrix::try_from_pattern_and_values(
+            k.pattern().clone(),
+            k.values().iter().map(|v| v * kscale).collect(),
+        )
+        .expect("same pattern");
+        let f = f.iter().map(|v| v / units.force()).collect();
+        let dofs = self.assembler.dofs();
+        let rows = free.iter().map(|&d| (self.mesh.node_ids()[dofs.node(d / 3)], d % 3)).collect();
+        (k, f, rows)
+    }
+
+    /// Steps 7–8.
+    pub fn solve(&self, backend: &Backend, progress: &dyn Progress) -> Result<Solution, ScenarioError> {
+        let spec = &self.scenario.solver;
+        let params = SolveParams {
+            method: spec.method,
+            preconditioner: spec.preconditioner,
+            rtol: spec.rtol,
+            max_iterations: spec.max_iterations,
+        };
+        // 7. Supports and solve, starting from the prescribed values.
+        let (a, b) = self.constrained_system();
+        let n = b.len();
+        let mut x = self.bc.lifting(n);
+        let report = solve::solve(&a, &b, &mut x, &params, backend, progress)
+            .map_err(|e| ScenarioError::Solve { source_name: self.source.clone(), source: e })?;
+        // 8. Results.
+        Ok(self.results(&x, report))
+    }
+
+    fn results(&self, x: &[f64], report: solve::SolveReport) -> Solution {
+        let units = self.scenario.units;
+        let (l, s, f) = (units.length(), units.stress(), units.force());
+        let dofs = self.assembler.dofs();
+        let u_si = dofs.to_nodes(x);
+
+        // Reactions r = K u − f on the constrained DOFs, summed per owning support.
+        let mut ku = vec![0.0; x.len()];
+        solve::vector::spmv(&self.stiffness, x, &mut ku);
+        let mut reactions = vec![[0.0; 3]; self.support_names.len()];
+        for (&dof, &owner) in self.bc.dofs().iter().zip(&self.owners) {
+            reactions[owner][dof % 3] += (ku[dof] - self.loads[dof]) / f;
+        }
+        let strain_energy = 0.5 * x.iter().zip(&ku).map(|(a, b)| a * b).sum::<f64>() / (f * l);
+
+        let cells = post::cell_results(&self.mesh_si, &self.materials, &u_si);
+        let nodal = post::nodal_stress(&self.mesh_si, &self.materials, &u_si);
+        let displacement: Vec<[f64; 3]> = u_si.iter().map(|u| u.map(|c| c / l)).collect();
+
+        let norm = |v: &[f64; 3]| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+        let (max_u_node, max_u) =
+            displacement
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (i, norm(u)))
+                .fold((0, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+        let (max_vm_cell, max_vm) =
+            cells.von_mises.iter().enumerate().fold((0, 0.0), |a, (i, &v)| if v / s > a.1 { (i, v / s) } else { a });
+
+        let probes = self
+            .scenario
+            .probes
+            .iter()
+            .zip(&self.probes)
+            .map(|(p, &(c, xi))| {
+                let d = post::interpolate(&self.mesh, c, xi, &displacement);
+                (p.name.clone(), ProbeSummary { point: p.point, displacement: d, cell: self.mesh.cell_ids()[c] })
+            })
+            .collect();
+
+        let (length, stress, force, energy) = units.names();
+        let summary = Summary {
+            scenario: self.scenario.name.clone(),
+            units: UnitsSummary { length, stress, force, energy },
+            mesh: MeshSummary {
+                file: self.scenario.mesh.file.display().to_string(),
+                nodes: self.mesh.nodes().len(),
+                cells: self.mesh.cell_count(),
+                cell_types: self.mesh.cell_types_present().iter().map(CellType::to_string).collect(),
+                dofs: dofs.len(),
+                constrained_dofs: self.bc.dofs().len(),
+                volume: self.mesh.volume(),
+            },
+            solver: SolverSummary {
+                backend: report.backend.clone(),
+                adapter: None,
+                method: report.method.name().into(),
+                preconditioner: report.preconditioner.name().into(),
+                precision: report.precision.clone(),
+                iterations: report.iterations,
+                relative_residual: report.relative_residual,
+                rtol: report.rtol,
+                nonzeros: report.nonzeros,
+                seconds: report.seconds,
+                assembly_seconds: self.assembly_seconds,
+            },
+            max_displacement: max_u,
+            max_displacement_node: self.mesh.node_ids()[max_u_node],
+            max_von_mises: max_vm,
+            max_von_mises_cell: self.mesh.cell_ids().get(max_vm_cell).copied().unwrap_or(0),
+            strain_energy,
+            applied_load: load::resultant(&self.loads).map(|c| c / f),
+            reactions: self.support_names.iter().cloned().zip(reactions).collect(),
+            probes,
+        };
+
+        let field = |name: &str, components: usize, values: Vec<f64>| Field { name: name.into(), components, values };
+        let tensor = |v: &[[f64; 6]]| v.iter().flat_map(|t| t.map(|c| c / s)).collect::<Vec<f64>>();
+        let point_fields = vec![
+            field("displacement", 3, displacement.iter().flatten().copied().collect()),
+            field("stress", 6, tensor(&nodal)),
+            field("von_mises", 1, nodal.iter().map(|t| post::von_mises(t) / s).collect()),
+        ];
+        let cell_fields = vec![
+            field("stress", 6, tensor(&cells.stress)),
+            field("strain", 6, cells.strain.iter().flatten().copied().collect()),
+            field("von_mises", 1, cells.von_mises.iter().map(|v| v / s).collect()),
+            field("principal_stress", 3, cells.principal.iter().flat_map(|p| p.map(|c| c / s)).collect()),
+        ];
+        Solution { displacement, report, summary, point_fields, cell_fields }
+    }
+}
+
+/// The material of every cell: the first `[[material]]` naming its region, else the first with
+/// region "all". Names that match no region, and regions left without a material, are errors.
+fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<LinearElastic>, (String, String)> {
+    let mut by_region: Vec<(Option<i32>, LinearElastic)> = Vec::new();
+    for (i, m) in scenario.materials.iter().enumerate() {
+        let entry = format!("material[{}] (region {})", i + 1, m.region);
+        let material = LinearElastic::new(m.youngs_modulus * stress, m.poisson_ratio)
+            .map_err(|e| (entry.clone(), e.to_string()))?;
+        let ids = region_ids(mesh, &m.region).map_err(|msg| (entry, msg))?;
+        match ids {
+            None => by_region.push((None, material)),
+            Some(ids) => by_region.extend(ids.into_iter().map(|id| (Some(id), material))),
+        }
+    }
+    mesh.cell_regions()
+        .iter()
+        .map(|&r| {
+            by_region
+                .iter()
+                .find(|(id, _)| *id == Some(r))
+                .or_else(|| by_region.iter().find(|(id, _)| id.is_none()))
+                .map(|(_, m)| *m)
+                .ok_or_else(|| {
+                    (
+                        "material".to_string(),
+                        format!(
+                            "{} has no material; add a [[material]] with region = its name or id, or \"all\"",
+                            mesh.region_label(r)
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Region ids a reference names (`None` for "all").
+fn region_ids(mesh: &Mesh, r: &RegionRef) -> Result<Option<Vec<i32>>, String> {
+    let available = || {
+        mesh.regions()
+            .iter()
+            .map(|g| format!("{} ({})", g.id, g.name.as_deref().unwrap_or("unnamed")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match r {
+        RegionRef::Name(n) if n == "all" => Ok(None),
+        RegionRef::Name(n) => {
+            let ids: Vec<i32> = mesh.regions().iter().filter(|g| g.name.as_deref() == Some(n)).map(|g| g.id).collect();
+            if ids.is_empty() {
+                Err(format!("the mesh has no region named '{n}' (regions: {})", available()))
+            } else {
+                Ok(Some(ids))
+            }
+        }
+        RegionRef::Id(id) => {
+            if mesh.cell_regions().iter().any(|&c| i64::from(c) == *id) {
+                Ok(Some(vec![*id as i32]))
+            } else {
+                Err(format!("the mesh has no region with id {id} (regions: {})", available()))
+            }
+        }
+    }
+}
+
+/// Cells of a region reference (all cells when none is given).
+fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usize>, String> {
+    let ids = match r {
+        None => None,
+        Some(r) => region_ids(mesh, r)?,
+    };
+    Ok((0..mesh.cell_count())
+        .filter(|&c| ids.as_ref().is_none_or(|ids| ids.contains(&mesh.cell_regions()[c])))
+        .collect())
+}

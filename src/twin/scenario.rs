@@ -1,0 +1,550 @@
+//! The scenario file (TOML): mesh, materials per region, supports, loads, solver and probes.
+//!
+//! The names below are the public format (README, "Scenario format"). Unknown keys are errors,
+//! so a misspelt key never silently falls back to a default. Quantities are in the scenario's
+//! `units` (default SI) and converted to SI once, by [`Units`].
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::ScenarioError;
+
+/// A parsed scenario (values still in the scenario's units).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name (used in reports).
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Units of every quantity in the file.
+    #[serde(default)]
+    pub units: Units,
+    /// The mesh.
+    pub mesh: MeshSpec,
+    /// Materials, matched to cells by region.
+    #[serde(rename = "material", default)]
+    pub materials: Vec<MaterialSpec>,
+    /// Supports (Dirichlet conditions).
+    #[serde(rename = "support", default)]
+    pub supports: Vec<SupportSpec>,
+    /// Loads.
+    #[serde(rename = "load", default)]
+    pub loads: Vec<LoadSpec>,
+    /// Solver settings.
+    #[serde(default)]
+    pub solver: SolverSpec,
+    /// Points where the displacement is reported.
+    #[serde(rename = "probe", default)]
+    pub probes: Vec<ProbeSpec>,
+}
+
+/// Length unit of the scenario (and of the mesh coordinates).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum LengthUnit {
+    /// Metre.
+    #[default]
+    #[serde(rename = "m")]
+    M,
+    /// Centimetre.
+    #[serde(rename = "cm")]
+    Cm,
+    /// Millimetre.
+    #[serde(rename = "mm")]
+    Mm,
+    /// Micrometre.
+    #[serde(rename = "um")]
+    Um,
+}
+
+/// Stress unit of the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+pub enum StressUnit {
+    /// Pascal.
+    #[default]
+    #[serde(rename = "Pa")]
+    Pa,
+    /// Kilopascal.
+    #[serde(rename = "kPa")]
+    KPa,
+    /// Megapascal (= N/mm²).
+    #[serde(rename = "MPa")]
+    MPa,
+    /// Gigapascal.
+    #[serde(rename = "GPa")]
+    GPa,
+    /// Millimetre of mercury (133.322 Pa).
+    #[serde(rename = "mmHg")]
+    MmHg,
+}
+
+/// The scenario's units. Forces are in `stress × length²` (N for mm and MPa), body forces in
+/// `stress / length`, energies in `force × length`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Units {
+    /// Length unit.
+    #[serde(default)]
+    pub length: LengthUnit,
+    /// Stress unit.
+    #[serde(default)]
+    pub stress: StressUnit,
+}
+
+impl Units {
+    /// Metres per length unit.
+    pub fn length(&self) -> f64 {
+        match self.length {
+            LengthUnit::M => 1.0,
+            LengthUnit::Cm => 1e-2,
+            LengthUnit::Mm => 1e-3,
+            LengthUnit::Um => 1e-6,
+        }
+    }
+
+    /// Pascals per stress unit.
+    pub fn stress(&self) -> f64 {
+        match self.stress {
+            StressUnit::Pa => 1.0,
+            StressUnit::KPa => 1e3,
+            StressUnit::MPa => 1e6,
+            StressUnit::GPa => 1e9,
+            StressUnit::MmHg => 133.322_387_415,
+        }
+    }
+
+    /// Newtons per force unit.
+    pub fn force(&self) -> f64 {
+        self.stress() * self.length() * self.length()
+    }
+
+    /// Names of the units for reports: (length, stress, force, energy).
+    pub fn names(&self) -> (String, String, String, String) {
+        let l = match self.length {
+            LengthUnit::M => "m",
+            LengthUnit::Cm => "cm",
+            LengthUnit::Mm => "mm",
+            LengthUnit::Um => "um",
+        };
+        let s = match self.stress {
+            StressUnit::Pa => "Pa",
+            StressUnit::KPa => "kPa",
+            StressUnit::MPa => "MPa",
+            StressUnit::GPa => "GPa",
+            StressUnit::MmHg => "mmHg",
+        };
+        let force = match (self.length, self.stress) {
+            (LengthUnit::M, StressUnit::Pa) | (LengthUnit::Mm, StressUnit::MPa) => "N".to_string(),
+            (LengthUnit::Mm, StressUnit::KPa) => "mN".to_string(),
+            _ => format!("{s}*{l}^2"),
+        };
+        let energy = format!("{force}*{l}");
+        (l.into(), s.into(), force, energy)
+    }
+}
+
+/// Where the mesh comes from.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeshSpec {
+    /// Mesh file, relative to the scenario file.
+    pub file: PathBuf,
+    /// Re-orient inverted cells instead of rejecting the mesh.
+    #[serde(default)]
+    pub fix_orientation: bool,
+}
+
+/// A region by name or id, or every region.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum RegionRef {
+    /// Region id.
+    Id(i64),
+    /// Region name, or `"all"`.
+    Name(String),
+}
+
+impl std::fmt::Display for RegionRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegionRef::Id(i) => write!(f, "{i}"),
+            RegionRef::Name(n) => write!(f, "'{n}'"),
+        }
+    }
+}
+
+/// Constitutive model names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Model {
+    /// Isotropic small-strain linear elasticity.
+    LinearElastic,
+}
+
+/// A material assigned to a region.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaterialSpec {
+    /// Region name, id, or `"all"`.
+    pub region: RegionRef,
+    /// Constitutive model.
+    pub model: Model,
+    /// Young's modulus (stress unit).
+    pub youngs_modulus: f64,
+    /// Poisson's ratio.
+    pub poisson_ratio: f64,
+}
+
+/// A coordinate axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Axis {
+    /// x.
+    X,
+    /// y.
+    Y,
+    /// z.
+    Z,
+}
+
+impl Axis {
+    /// 0, 1 or 2.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A geometric node selector (for meshes without tags). Exactly one of `plane`, `box`, `point`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selector {
+    /// Nodes on the plane `axis = at`.
+    #[serde(default)]
+    pub plane: Option<Axis>,
+    /// Plane position.
+    #[serde(default)]
+    pub at: Option<f64>,
+    /// Distance tolerance (default 1e-6 of the mesh size for planes and boxes; for a point, the
+    /// nearest node only).
+    #[serde(default)]
+    pub tol: Option<f64>,
+    /// Nodes inside the box `[[x0, y0, z0], [x1, y1, z1]]` (inclusive).
+    #[serde(default, rename = "box")]
+    pub bbox: Option<[[f64; 3]; 2]>,
+    /// The node nearest to this point (or all nodes within `tol` of it).
+    #[serde(default)]
+    pub point: Option<[f64; 3]>,
+}
+
+/// What a support or load acts on: exactly one of a named surface, a named node set, or a
+/// geometric selector.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Target<'a> {
+    /// Named surface of the mesh.
+    pub surface: Option<&'a str>,
+    /// Named node set of the mesh.
+    pub node_set: Option<&'a str>,
+    /// Geometric selector.
+    pub select: Option<&'a Selector>,
+}
+
+/// Support kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportKind {
+    /// All three components zero.
+    Fixed,
+    /// Prescribed components (`value`, optionally only `components`).
+    Displacement,
+    /// Zero normal component on an axis-aligned plane (roller).
+    Symmetry,
+}
+
+/// A support.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SupportSpec {
+    /// Name in the summary (default: the surface or node-set name, else `support<N>`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Kind.
+    pub kind: SupportKind,
+    /// Named surface.
+    #[serde(default)]
+    pub surface: Option<String>,
+    /// Named node set.
+    #[serde(default)]
+    pub node_set: Option<String>,
+    /// Geometric selector.
+    #[serde(default)]
+    pub select: Option<Selector>,
+    /// Prescribed displacement (length unit), for `displacement`.
+    #[serde(default)]
+    pub value: Option<[f64; 3]>,
+    /// Constrained components for `displacement` (default all three).
+    #[serde(default)]
+    pub components: Option<Vec<Axis>>,
+    /// Plane normal for `symmetry` when it cannot be inferred from a `plane` selector.
+    #[serde(default)]
+    pub normal: Option<Axis>,
+}
+
+/// Load kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadKind {
+    /// Force per area (vector, stress unit) on a surface.
+    Traction,
+    /// Pressure (scalar, stress unit) on a surface, positive pushing into the body.
+    Pressure,
+    /// Resultant force (vector, force unit) spread uniformly over a surface's area, or equally
+    /// over selected nodes.
+    Force,
+    /// Force (vector, force unit) added to every selected node.
+    Nodal,
+    /// Force per volume (vector, stress / length) over a region.
+    Body,
+}
+
+/// A scalar or a 3-vector.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    /// A number.
+    Scalar(f64),
+    /// Three numbers.
+    Vector([f64; 3]),
+}
+
+/// A load.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadSpec {
+    /// Name in the summary (default `load<N>`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Kind.
+    pub kind: LoadKind,
+    /// Named surface.
+    #[serde(default)]
+    pub surface: Option<String>,
+    /// Named node set.
+    #[serde(default)]
+    pub node_set: Option<String>,
+    /// Geometric selector.
+    #[serde(default)]
+    pub select: Option<Selector>,
+    /// Region for body loads (default all).
+    #[serde(default)]
+    pub region: Option<RegionRef>,
+    /// Magnitude: scalar for pressure, vector otherwise.
+    pub value: Value,
+}
+
+/// Backend choice in a scenario or on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendChoice {
+    /// CPU reference solvers.
+    Cpu,
+    /// GPU solver (wgpu).
+    Gpu,
+    /// GPU when a hardware adapter exists, else CPU.
+    #[default]
+    Auto,
+}
+
+/// Solver settings.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SolverSpec {
+    /// Backend.
+    #[serde(default)]
+    pub backend: BackendChoice,
+    /// Method.
+    #[serde(default)]
+    pub method: crate::solve::Method,
+    /// Preconditioner.
+    #[serde(default)]
+    pub preconditioner: crate::solve::PreconditionerKind,
+    /// Relative residual tolerance.
+    #[serde(default = "default_rtol")]
+    pub rtol: f64,
+    /// CG iteration limit.
+    #[serde(default = "default_max_iterations")]
+    pub max_iterations: usize,
+}
+
+fn default_rtol() -> f64 {
+    1e-10
+}
+
+fn default_max_iterations() -> usize {
+    20_000
+}
+
+impl Default for SolverSpec {
+    fn default() -> Self {
+        SolverSpec {
+            backend: BackendChoice::default(),
+            method: Default::default(),
+            preconditioner: Default::default(),
+            rtol: default_rtol(),
+            max_iterations: default_max_iterations(),
+        }
+    }
+}
+
+/// A named point where the displacement is reported.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSpec {
+    /// Name (key in the summary).
+    pub name: String,
+    /// Location in the undeformed mesh (length unit).
+    pub point: [f64; 3],
+}
+
+impl SupportSpec {
+    /// The target fields.
+    pub fn target(&self) -> Target<'_> {
+        Target { surface: self.surface.as_deref(), node_set: self.node_set.as_deref(), select: self.select.as_ref() }
+    }
+}
+
+impl LoadSpec {
+    /// The target fields.
+    pub fn target(&self) -> Target<'_> {
+        Target { surface: self.surface.as_deref(), node_set: self.node_set.as_deref(), select: self.select.as_ref() }
+    }
+}
+
+impl Scenario {
+    /// Parses scenario text; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario = toml::from_str(text)
+            .map_err(|e| ScenarioError::Syntax { source_name: source.into(), message: e.to_string() })?;
+        scenario.check(source)?;
+        Ok(scenario)
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn read(path: &Path) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ScenarioError::Io { path: path.display().to_string(), source: e })?;
+        Scenario::parse(&text, &path.display().to_string())
+    }
+
+    /// Checks of values that need no mesh: finite numbers, positive tolerances, one target each.
+    fn check(&self, source: &str) -> Result<(), ScenarioError> {
+        let bad =
+            |entry: String, message: String| Err(ScenarioError::Invalid { source_name: source.into(), entry, message });
+        if self.materials.is_empty() {
+            return bad("material".into(), "no [[material]] given; every region needs one".into());
+        }
+        for (i, m) in self.materials.iter().enumerate() {
+            if let Err(e) = crate::fem::LinearElastic::new(m.youngs_modulus, m.poisson_ratio) {
+                return bad(format!("material[{}] (region {})", i + 1, m.region), e.to_string());
+            }
+        }
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        for (i, s) in self.supports.iter().enumerate() {
+            let entry = format!("support[{}]", i + 1);
+            check_target(&s.target()).or_else(|m| bad(entry.clone(), m))?;
+            match s.kind {
+                SupportKind::Displacement if s.value.is_none() => {
+                    return bad(entry, "kind = \"displacement\" needs value = [ux, uy, uz]".into())
+                }
+                SupportKind::Fixed | SupportKind::Symmetry if s.value.is_some() || s.components.is_some() => {
+                    return bad(entry, "value and components belong to kind = \"displacement\" only".into())
+                }
+                _ => {}
+            }
+            if s.value.is_some_and(|v| !finite(&v)) {
+                return bad(entry, "value must be finite numbers".into());
+            }
+        }
+        for (i, l) in self.loads.iter().enumerate() {
+            let entry = format!("load[{}]", i + 1);
+            if l.kind == LoadKind::Body {
+                if l.surface.is_some() || l.node_set.is_some() || l.select.is_some() {
+                    return bad(
+                        entry,
+                        "a body load acts on a region (region = ...), not on a surface or selection".into(),
+                    );
+                }
+            } else {
+                check_target(&l.target()).or_else(|m| bad(entry.clone(), m))?;
+                if l.region.is_some() {
+                    return bad(entry, "region belongs to kind = \"body\" only".into());
+                }
+            }
+            match (l.kind, l.value) {
+                (LoadKind::Pressure, Value::Vector(_)) => {
+                    return bad(entry, "a pressure is a number (positive pushes into the body)".into())
+                }
+                (LoadKind::Pressure, Value::Scalar(_)) => {}
+                (_, Value::Scalar(_)) => return bad(entry, "this load needs a vector value = [x, y, z]".into()),
+                _ => {}
+            }
+            let v = match l.value {
+                Value::Scalar(s) => vec![s],
+                Value::Vector(v) => v.to_vec(),
+            };
+            if !finite(&v) {
+                return bad(entry, "value must be finite numbers".into());
+            }
+        }
+        if !(self.solver.rtol > 0.0 && self.solver.rtol < 1.0) {
+            return bad("solver".into(), format!("rtol = {} must lie in (0, 1)", self.solver.rtol));
+        }
+        if self.solver.max_iterations == 0 {
+            return bad("solver".into(), "max_iterations must be at least 1".into());
+        }
+        for (i, p) in self.probes.iter().enumerate() {
+            if !finite(&p.point) {
+                return bad(format!("probe[{}] '{}'", i + 1, p.name), "point must be finite numbers".into());
+            }
+            if self.probes[..i].iter().any(|q| q.name == p.name) {
+                return bad(format!("probe[{}]", i + 1), format!("the name '{}' is used twice", p.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_target(t: &Target<'_>) -> Result<(), String> {
+    let given = [t.surface.is_some(), t.node_set.is_some(), t.select.is_some()].iter().filter(|b| **b).count();
+    if given != 1 {
+        return Err("give exactly one of surface = \"name\", node_set = \"name\" or select = { ... }".into());
+    }
+    if let Some(s) = t.select {
+        let kinds = [s.plane.is_some(), s.bbox.is_some(), s.point.is_some()].iter().filter(|b| **b).count();
+        if kinds != 1 {
+            return Err(
+                "a selector needs exactly one of plane = \"x\" (with at = ...), box = [[...], [...]] or point = [...]"
+                    .into(),
+            );
+        }
+        if s.plane.is_some() != s.at.is_some() {
+            return Err("a plane selector needs both plane = \"x|y|z\" and at = <coordinate>".into());
+        }
+        if s.tol.is_some_and(|t| !(t >= 0.0 && t.is_finite())) {
+            return Err("tol must be a finite number >= 0".into());
+        }
+        let finite = s.at.is_none_or(f64::is_finite)
+            && s.bbox.is_none_or(|b| b.iter().flatten().all(|v| v.is_finite()))
+            && s.point.is_none_or(|p| p.iter().all(|v| v.is_finite()));
+        if !finite {
+            return Err("selector coordinates must be finite numbers".into());
+        }
+    }
+    Ok(())
+}
+
+/// The scenario file's folder, against which the mesh path is resolved.
+pub fn base_dir(path: &Path) -> PathBuf {
+    path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
