@@ -11,6 +11,7 @@
 use nalgebra::{Matrix3, Vector3};
 
 use crate::mesh::cell::TET_EDGES;
+use crate::mesh::geometry::TET10_NODES_REF;
 use crate::mesh::CellType;
 
 /// Derivatives of the barycentric coordinates with respect to (ξ, η, ζ).
@@ -21,19 +22,7 @@ const TRI_EDGES: [[usize; 2]; 3] = [[0, 1], [1, 2], [2, 0]];
 
 /// Reference coordinates of the nodes of a cell (vertices, then mid-edge nodes).
 pub fn reference_nodes(kind: CellType) -> &'static [[f64; 3]] {
-    const NODES: [[f64; 3]; 10] = [
-        [0.0, 0.0, 0.0],
-        [1.0, 0.0, 0.0],
-        [0.0, 1.0, 0.0],
-        [0.0, 0.0, 1.0],
-        [0.5, 0.0, 0.0],
-        [0.5, 0.5, 0.0],
-        [0.0, 0.5, 0.0],
-        [0.0, 0.0, 0.5],
-        [0.5, 0.0, 0.5],
-        [0.0, 0.5, 0.5],
-    ];
-    &NODES[..kind.node_count()]
+    &TET10_NODES_REF[..kind.node_count()]
 }
 
 /// Shape function values at reference point `xi` (length = node count).

@@ -31,7 +31,7 @@ const DUNAVANT7: [([f64; 2], f64); 7] = [
 ];
 
 /// Reference coordinates of the Tet10 nodes (vertices, then mid-edge nodes).
-const TET10_NODES_REF: [[f64; 3]; 10] = [
+pub const TET10_NODES_REF: [[f64; 3]; 10] = [
     [0.0, 0.0, 0.0],
     [1.0, 0.0, 0.0],
     [0.0, 1.0, 0.0],
