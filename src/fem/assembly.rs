@@ -102,7 +102,11 @@ pub struct Assembler {
 impl Assembler {
     /// Builds the structure for `mesh` (coordinates in SI units).
     pub fn new(mesh: &Mesh) -> Result<Self, FemError> {
-        let dofs = DofMap::new(mesh);
+        Assembler::with_dofs(mesh, DofMap::new(mesh))
+    }
+
+    /// As [`new`](Self::new), with the DOF map already made for `mesh` by [`DofMap::new`].
+    pub fn with_dofs(mesh: &Mesh, dofs: DofMap) -> Result<Self, FemError> {
         let slots = dofs.slots();
         let geometry = CellGeometry::new(mesh)?;
 

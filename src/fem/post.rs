@@ -119,19 +119,18 @@ pub fn nodal_stress(mesh: &Mesh, materials: &[LinearElastic], u: &[[f64; 3]]) ->
 pub fn locate(mesh: &Mesh, p: [f64; 3]) -> Option<(usize, [f64; 3])> {
     let target = Vector3::from(p);
     (0..mesh.cell_count()).find_map(|c| {
-        let x = mesh.cell_coords(c);
-        let (lo, hi) = bounds(&x);
+        let (lo, hi) = bounds(mesh.cell_nodes(c).iter().map(|&n| &mesh.nodes()[n]));
         let pad = 1e-9 * (0..3).map(|k| hi[k] - lo[k]).fold(0.0, f64::max);
         if (0..3).any(|k| p[k] < lo[k] - pad || p[k] > hi[k] + pad) {
             return None;
         }
         let kind = mesh.cell_type(c);
+        let x = mesh.cell_coords(c);
         // Newton on x(ξ) = p, starting from the straight tet (exact in one step for Tet4).
         let mut xi = [0.25; 3];
         for _ in 0..20 {
             let r = target - Vector3::from(map_point(kind, &x, xi));
-            let dn = super::element::shape_derivatives(kind, xi);
-            let step = super::element::jacobian(&x, &dn).try_inverse()? * r;
+            let step = geometry::jacobian(kind, &x, xi).try_inverse()? * r;
             xi = [xi[0] + step[0], xi[1] + step[1], xi[2] + step[2]];
             if step.norm() < 1e-14 {
                 break;
@@ -143,8 +142,8 @@ pub fn locate(mesh: &Mesh, p: [f64; 3]) -> Option<(usize, [f64; 3])> {
     })
 }
 
-fn bounds(x: &[[f64; 3]]) -> ([f64; 3], [f64; 3]) {
-    x.iter().fold(([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]), |(mut lo, mut hi), q| {
+fn bounds<'a>(x: impl Iterator<Item = &'a [f64; 3]>) -> ([f64; 3], [f64; 3]) {
+    x.fold(([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]), |(mut lo, mut hi), q| {
         for k in 0..3 {
             lo[k] = lo[k].min(q[k]);
             hi[k] = hi[k].max(q[k]);

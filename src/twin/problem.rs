@@ -18,8 +18,8 @@ use super::scenario::{LoadKind, RegionRef, Scenario, SupportKind, Value};
 use super::select::{resolve, symmetry_axis, Selection};
 use super::summary::{MeshSummary, ProbeSummary, SolverSummary, Summary, UnitsSummary};
 use super::ScenarioError;
-use crate::fem::{constraint, load, post, Assembler, Dirichlet, LinearElastic};
-use crate::mesh::{CellType, Field, Mesh};
+use crate::fem::{constraint, load, post, Assembler, Dirichlet, DofMap, LinearElastic};
+use crate::mesh::{CellFace, CellType, Field, Mesh};
 use crate::progress::Progress;
 use crate::solve::{self, Backend, SolveParams};
 
@@ -68,150 +68,32 @@ impl Problem {
         let invalid =
             |entry: String, message: String| ScenarioError::Invalid { source_name: source.into(), entry, message };
         let units = scenario.units;
-        let (l, s, f) = (units.length(), units.stress(), units.force());
+        let (l, s) = (units.length(), units.stress());
 
         // 1. Mesh in SI, material per cell.
         let mesh_si = mesh.scaled(l);
         let materials = cell_materials(&scenario, &mesh, s).map_err(|(e, m)| invalid(e, m))?;
-        let dofs = crate::fem::DofMap::new(&mesh_si);
+        let dofs = DofMap::new(&mesh_si);
         let boundary = mesh.boundary_faces();
 
         // 2. Supports.
-        let mut prescribed: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
-        let mut support_names = Vec::new();
-        for (i, sp) in scenario.supports.iter().enumerate() {
-            let entry = format!("support[{}]", i + 1);
-            let sel = resolve(&mesh, &dofs, &boundary, &sp.target()).map_err(|m| invalid(entry.clone(), m))?;
-            let name =
-                sp.name.clone().or(sp.surface.clone()).or(sp.node_set.clone()).unwrap_or(format!("support{}", i + 1));
-            if support_names.contains(&name) {
-                return Err(invalid(entry, format!("the support name '{name}' is used twice; give name = \"...\"")));
-            }
-            support_names.push(name);
-            let components: Vec<(usize, f64)> = match sp.kind {
-                SupportKind::Fixed => (0..3).map(|k| (k, 0.0)).collect(),
-                SupportKind::Displacement => {
-                    let v = sp.value.expect("checked");
-                    match &sp.components {
-                        Some(c) => c.iter().map(|a| (a.index(), v[a.index()] * l)).collect(),
-                        None => (0..3).map(|k| (k, v[k] * l)).collect(),
-                    }
-                }
-                SupportKind::Symmetry => {
-                    let axis = symmetry_axis(&mesh, sp.normal, sp.select.as_ref(), &sel.faces)
-                        .map_err(|m| invalid(entry.clone(), m))?;
-                    vec![(axis, 0.0)]
-                }
-            };
-            for &node in &sel.nodes {
-                for &(k, v) in &components {
-                    let dof = dofs.dof(node, k).expect("selected nodes have DOFs");
-                    match prescribed.get(&dof) {
-                        Some(&(old, owner)) if (old - v).abs() > 1e-12 * old.abs().max(v.abs()) => {
-                            return Err(invalid(
-                                entry,
-                                format!(
-                                    "node {} component {} is prescribed {} here but {} by {}; make the supports agree",
-                                    mesh.node_ids()[node],
-                                    ["x", "y", "z"][k],
-                                    v / l,
-                                    old / l,
-                                    support_names[owner]
-                                ),
-                            ));
-                        }
-                        Some(_) => {}
-                        None => {
-                            prescribed.insert(dof, (v, i));
-                        }
-                    }
-                }
-            }
-        }
-        let owners: Vec<usize> = prescribed.values().map(|&(_, o)| o).collect();
-        let bc = Dirichlet::new(prescribed.iter().map(|(&d, &(v, _))| (d, v)).collect());
+        let supports = resolve_supports(&scenario, &mesh, &dofs, &boundary).map_err(|(e, m)| invalid(e, m))?;
 
         // 3. Loads (geometry in SI, values converted).
-        let mut loads = vec![0.0; dofs.len()];
-        for (i, ld) in scenario.loads.iter().enumerate() {
-            let entry = format!("load[{}]", i + 1);
-            let vector = |v: Value, factor: f64| match v {
-                Value::Vector(v) => v.map(|c| c * factor),
-                Value::Scalar(_) => unreachable!("checked: this load has a vector"),
-            };
-            if ld.kind == LoadKind::Body {
-                let cells = region_cells(&mesh, ld.region.as_ref()).map_err(|m| invalid(entry.clone(), m))?;
-                let b = vector(ld.value, s / l);
-                load::add_body_load(&mesh_si, &dofs, &cells, |_| b, &mut loads);
-                continue;
-            }
-            let sel = resolve(&mesh, &dofs, &boundary, &ld.target()).map_err(|m| invalid(entry.clone(), m))?;
-            let need_faces = |sel: &Selection| {
-                if sel.faces.is_empty() {
-                    Err(invalid(
-                        entry.clone(),
-                        format!(
-                            "this load acts on a surface, but the target selects {} nodes and no boundary face; use a \
-                             named surface, a selector that covers whole faces, or kind = \"nodal\"",
-                            sel.nodes.len()
-                        ),
-                    ))
-                } else {
-                    Ok(())
-                }
-            };
-            match (ld.kind, ld.value) {
-                (LoadKind::Traction, v) => {
-                    need_faces(&sel)?;
-                    let t = vector(v, s);
-                    load::add_surface_load(&mesh_si, &dofs, &sel.faces, |_, _| t, &mut loads);
-                }
-                (LoadKind::Pressure, Value::Scalar(p)) => {
-                    need_faces(&sel)?;
-                    let p = p * s;
-                    load::add_surface_load(&mesh_si, &dofs, &sel.faces, |_, n| (-p * n).into(), &mut loads);
-                }
-                (LoadKind::Force, v) => {
-                    let total = vector(v, f);
-                    if sel.faces.is_empty() {
-                        let per = total.map(|c| c / sel.nodes.len() as f64);
-                        load::add_nodal_load(&dofs, &sel.nodes, per, &mut loads);
-                    } else {
-                        let area = load::faces_area(&mesh_si, &sel.faces);
-                        let t = total.map(|c| c / area);
-                        load::add_surface_load(&mesh_si, &dofs, &sel.faces, |_, _| t, &mut loads);
-                    }
-                }
-                (LoadKind::Nodal, v) => load::add_nodal_load(&dofs, &sel.nodes, vector(v, f), &mut loads),
-                _ => unreachable!("checked: kinds and values agree"),
-            }
-        }
+        let loads = resolve_loads(&scenario, &mesh, &mesh_si, &dofs, &boundary).map_err(|(e, m)| invalid(e, m))?;
 
         // 4. Probes.
-        let mut probes = Vec::new();
-        for (i, p) in scenario.probes.iter().enumerate() {
-            let found = post::locate(&mesh, p.point).ok_or_else(|| {
-                invalid(
-                    format!("probe[{}] '{}'", i + 1, p.name),
-                    format!(
-                        "the point {:?} lies outside the mesh (nearest node {:.6} away); give a point inside the undeformed mesh",
-                        p.point,
-                        post::nearest_node_distance(&mesh, p.point)
-                    ),
-                )
-            })?;
-            probes.push(found);
-        }
+        let probes = locate_probes(&scenario, &mesh).map_err(|(e, m)| invalid(e, m))?;
 
         // 5. Rigid-body check.
-        constraint::check_rigid_body(&mesh_si, &dofs, &bc)
+        constraint::check_rigid_body(&mesh_si, &dofs, &supports.bc)
             .map_err(|e| ScenarioError::Fem { source_name: source.into(), source: e })?;
 
         // 6. Pattern and stiffness.
         let start = Instant::now();
         progress.stage("assembly", None);
         let fem = |e| ScenarioError::Fem { source_name: source.into(), source: e };
-        let assembler = Assembler::new(&mesh_si).map_err(fem)?;
+        let assembler = Assembler::with_dofs(&mesh_si, dofs).map_err(fem)?;
         let mut stiffness = assembler.zero_matrix();
         assembler.assemble(&materials, &mut stiffness).map_err(fem)?;
         progress.finish();
@@ -225,9 +107,9 @@ impl Problem {
             materials,
             assembler,
             stiffness,
-            bc,
-            owners,
-            support_names,
+            bc: supports.bc,
+            owners: supports.owners,
+            support_names: supports.names,
             loads,
             probes,
             assembly_seconds,
@@ -396,7 +278,7 @@ impl Problem {
 
 /// The material of every cell: the first `[[material]]` naming its region, else the first with
 /// region "all". Names that match no region, and regions left without a material, are errors.
-fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<LinearElastic>, (String, String)> {
+fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<LinearElastic>, EntryError> {
     let mut by_region: Vec<(Option<i32>, LinearElastic)> = Vec::new();
     for (i, m) in scenario.materials.iter().enumerate() {
         let entry = format!("material[{}] (region {})", i + 1, m.region);
@@ -467,4 +349,166 @@ fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usize>, String
     Ok((0..mesh.cell_count())
         .filter(|&c| ids.as_ref().is_none_or(|ids| ids.contains(&mesh.cell_regions()[c])))
         .collect())
+}
+
+/// An entry of the scenario (e.g. `support[2]`) and what is wrong with it.
+type EntryError = (String, String);
+
+/// Supports resolved to prescribed DOFs (SI), with the support owning each DOF's reaction.
+struct Supports {
+    bc: Dirichlet,
+    owners: Vec<usize>,
+    names: Vec<String>,
+}
+
+/// Step 2: every support's nodes and components; a DOF prescribed twice must get the same value,
+/// and its reaction belongs to the first support listed.
+fn resolve_supports(
+    scenario: &Scenario,
+    mesh: &Mesh,
+    dofs: &DofMap,
+    boundary: &[CellFace],
+) -> Result<Supports, EntryError> {
+    let l = scenario.units.length();
+    let mut prescribed: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
+    let mut names: Vec<String> = Vec::new();
+    for (i, sp) in scenario.supports.iter().enumerate() {
+        let entry = format!("support[{}]", i + 1);
+        let sel = resolve(mesh, dofs, boundary, &sp.target()).map_err(|m| (entry.clone(), m))?;
+        let name =
+            sp.name.clone().or(sp.surface.clone()).or(sp.node_set.clone()).unwrap_or(format!("support{}", i + 1));
+        if names.contains(&name) {
+            return Err((entry, format!("the support name '{name}' is used twice; give name = \"...\"")));
+        }
+        names.push(name);
+        let components: Vec<(usize, f64)> = match sp.kind {
+            SupportKind::Fixed => (0..3).map(|k| (k, 0.0)).collect(),
+            SupportKind::Displacement => {
+                let v = sp.value.expect("checked: a displacement support has a value");
+                match &sp.components {
+                    Some(c) => c.iter().map(|a| (a.index(), v[a.index()] * l)).collect(),
+                    None => (0..3).map(|k| (k, v[k] * l)).collect(),
+                }
+            }
+            SupportKind::Symmetry => {
+                let axis =
+                    symmetry_axis(mesh, sp.normal, sp.select.as_ref(), &sel.faces).map_err(|m| (entry.clone(), m))?;
+                vec![(axis, 0.0)]
+            }
+        };
+        for &node in &sel.nodes {
+            for &(k, v) in &components {
+                let dof = dofs.dof(node, k).expect("selected nodes have DOFs");
+                match prescribed.get(&dof) {
+                    Some(&(old, owner)) if (old - v).abs() > 1e-12 * old.abs().max(v.abs()) => {
+                        let message = format!(
+                            "node {} component {} is prescribed {} here but {} by {}; make the supports agree",
+                            mesh.node_ids()[node],
+                            ["x", "y", "z"][k],
+                            v / l,
+                            old / l,
+                            names[owner]
+                        );
+                        return Err((entry, message));
+                    }
+                    Some(_) => {}
+                    None => {
+                        prescribed.insert(dof, (v, i));
+                    }
+                }
+            }
+        }
+    }
+    let owners = prescribed.values().map(|&(_, o)| o).collect();
+    let bc = Dirichlet::new(prescribed.iter().map(|(&d, &(v, _))| (d, v)).collect());
+    Ok(Supports { bc, owners, names })
+}
+
+/// Step 3: the consistent load vector (SI). Selection uses `mesh` (scenario units), integration
+/// `mesh_si`.
+fn resolve_loads(
+    scenario: &Scenario,
+    mesh: &Mesh,
+    mesh_si: &Mesh,
+    dofs: &DofMap,
+    boundary: &[CellFace],
+) -> Result<Vec<f64>, EntryError> {
+    let units = scenario.units;
+    let (l, s, f) = (units.length(), units.stress(), units.force());
+    let vector = |v: Value, factor: f64| match v {
+        Value::Vector(v) => v.map(|c| c * factor),
+        Value::Scalar(_) => unreachable!("checked: this load has a vector"),
+    };
+    let mut loads = vec![0.0; dofs.len()];
+    for (i, ld) in scenario.loads.iter().enumerate() {
+        let entry = format!("load[{}]", i + 1);
+        if ld.kind == LoadKind::Body {
+            let cells = region_cells(mesh, ld.region.as_ref()).map_err(|m| (entry.clone(), m))?;
+            let b = vector(ld.value, s / l);
+            load::add_body_load(mesh_si, dofs, &cells, |_| b, &mut loads);
+            continue;
+        }
+        let sel = resolve(mesh, dofs, boundary, &ld.target()).map_err(|m| (entry.clone(), m))?;
+        let need_faces = |sel: &Selection| {
+            if sel.faces.is_empty() {
+                let message = format!(
+                    "this load acts on a surface, but the target selects {} nodes and no boundary face; use a named \
+                     surface, a selector that covers whole faces, or kind = \"nodal\"",
+                    sel.nodes.len()
+                );
+                Err((entry.clone(), message))
+            } else {
+                Ok(())
+            }
+        };
+        match (ld.kind, ld.value) {
+            (LoadKind::Traction, v) => {
+                need_faces(&sel)?;
+                let t = vector(v, s);
+                load::add_surface_load(mesh_si, dofs, &sel.faces, |_, _| t, &mut loads);
+            }
+            (LoadKind::Pressure, Value::Scalar(p)) => {
+                need_faces(&sel)?;
+                let p = p * s;
+                load::add_surface_load(mesh_si, dofs, &sel.faces, |_, n| (-p * n).into(), &mut loads);
+            }
+            (LoadKind::Force, v) => {
+                let total = vector(v, f);
+                if sel.faces.is_empty() {
+                    let per = total.map(|c| c / sel.nodes.len() as f64);
+                    load::add_nodal_load(dofs, &sel.nodes, per, &mut loads);
+                } else {
+                    // The area with the load rule itself, so the resultant is exactly `total`.
+                    let area = load::faces_area(mesh_si, &sel.faces);
+                    let t = total.map(|c| c / area);
+                    load::add_surface_load(mesh_si, dofs, &sel.faces, |_, _| t, &mut loads);
+                }
+            }
+            (LoadKind::Nodal, v) => load::add_nodal_load(dofs, &sel.nodes, vector(v, f), &mut loads),
+            _ => unreachable!("checked: kinds and values agree"),
+        }
+    }
+    Ok(loads)
+}
+
+/// Step 4: the cell and reference coordinates of every probe.
+fn locate_probes(scenario: &Scenario, mesh: &Mesh) -> Result<Vec<(usize, [f64; 3])>, EntryError> {
+    scenario
+        .probes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            post::locate(mesh, p.point).ok_or_else(|| {
+                (
+                    format!("probe[{}] '{}'", i + 1, p.name),
+                    format!(
+                        "the point {:?} lies outside the mesh (nearest node {:.6} away); give a point inside the \
+                         undeformed mesh",
+                        p.point,
+                        post::nearest_node_distance(mesh, p.point)
+                    ),
+                )
+            })
+        })
+        .collect()
 }

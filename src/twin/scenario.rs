@@ -239,7 +239,8 @@ pub struct Selector {
 }
 
 /// What a support or load acts on: exactly one of a named surface, a named node set, or a
-/// geometric selector.
+/// geometric selector. The three keys are repeated in [`SupportSpec`] and [`LoadSpec`] rather
+/// than flattened from one struct, because serde's `flatten` disables `deny_unknown_fields`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Target<'a> {
     /// Named surface of the mesh.
