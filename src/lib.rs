@@ -16,6 +16,7 @@
 
 pub mod cli;
 pub mod fem;
+pub mod gpu;
 pub mod io;
 pub mod mesh;
 pub mod progress;

@@ -1,6 +1,10 @@
 //! Verification: the linear-elastic solver against analytic solutions, convergence rates, and
 //! its own oracles (serial assembly, direct solve). Reference values live in
 //! `tests/verification/reference.json`.
+//!
+//! The physics tests run on the CPU and, where an adapter exists (lavapipe in CI), on the GPU;
+//! `gpu_kernels` and `gpu_solver` check the WGSL kernels and the GPU solver against their CPU
+//! twins and references. Under `CI=true` a missing adapter fails them instead of skipping.
 
 #[path = "verification/common.rs"]
 mod common;
@@ -19,3 +23,9 @@ mod oracles;
 
 #[path = "verification/scenarios.rs"]
 mod scenarios;
+
+#[path = "verification/gpu_kernels.rs"]
+mod gpu_kernels;
+
+#[path = "verification/gpu_solver.rs"]
+mod gpu_solver;

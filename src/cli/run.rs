@@ -9,6 +9,7 @@ use super::{report, Failure, EXIT_CANT_CREATE, EXIT_DATA, EXIT_NO_INPUT};
 use crate::io::{self, Format};
 use crate::mesh::BuildOptions;
 use crate::progress::Progress;
+use crate::solve::SolveError;
 use crate::twin::scenario::base_dir;
 use crate::twin::{resolve_backend, BackendChoice, Problem, Scenario, ScenarioError, Solution};
 
@@ -27,6 +28,7 @@ impl From<ScenarioError> for Failure {
         let code = match &e {
             ScenarioError::Io { .. } => EXIT_NO_INPUT,
             ScenarioError::Mesh(m) if m.is_io() => EXIT_NO_INPUT,
+            ScenarioError::Solve { source: SolveError::Gpu(_), .. } => EXIT_UNAVAILABLE,
             ScenarioError::Solve { .. } => EXIT_SOLVE,
             ScenarioError::Backend(_) => EXIT_UNAVAILABLE,
             ScenarioError::Write(_) => EXIT_CANT_CREATE,
@@ -121,7 +123,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let (scenario, mesh, source) = load(path, quiet)?;
     let choice = backend.unwrap_or(scenario.solver.backend);
-    let backend = resolve_backend(choice)?;
+    let backend = resolve_backend(choice, scenario.solver.method)?;
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     let bars = Bars::new(quiet);
     let problem = Problem::build(scenario, mesh, &source, &bars)?;

@@ -10,16 +10,23 @@
 //!   with the [`precond`] Jacobi and 3 × 3 block-Jacobi preconditioners;
 //! - [`direct::cholesky`]: sparse Cholesky (faer), the exact reference.
 //!
+//! GPU solver: [`gpu`], CG in f32 WGSL kernels with the residual replaced by the true f64
+//! residual until the f64 tolerance is met.
+//!
 //! [`fem`]: crate::fem
 
 pub mod cg;
 pub mod direct;
+pub mod gpu;
 pub mod precond;
 pub mod vector;
+
+use std::sync::Arc;
 
 use nalgebra_sparse::CsrMatrix;
 use serde::{Deserialize, Serialize};
 
+pub use gpu::GpuBackend;
 pub use precond::{Preconditioner, PreconditionerKind};
 pub use vector::Real;
 
@@ -47,11 +54,14 @@ impl Method {
 }
 
 /// Where a solve runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Backend {
     /// The CPU reference solvers (rayon threads of the global pool).
     Cpu,
+    /// CG on a GPU in f32 with f64 residual replacement ([`gpu`]); the engine for a sparsity
+    /// pattern is kept between solves.
+    Gpu(Arc<GpuBackend>),
 }
 
 impl Backend {
@@ -59,6 +69,15 @@ impl Backend {
     pub fn name(&self) -> &'static str {
         match self {
             Backend::Cpu => "cpu",
+            Backend::Gpu(_) => "gpu",
+        }
+    }
+
+    /// The GPU adapter, if any.
+    pub fn adapter(&self) -> Option<String> {
+        match self {
+            Backend::Cpu => None,
+            Backend::Gpu(g) => Some(g.gpu().describe()),
         }
     }
 }
@@ -108,6 +127,10 @@ pub struct SolveReport {
     pub iterations: usize,
     /// CG restarts after the true residual missed the tolerance.
     pub restarts: usize,
+    /// GPU: times the f32 residual was replaced by the true residual computed in f64.
+    pub refinements: usize,
+    /// GPU adapter that ran the solve (None on the CPU).
+    pub adapter: Option<String>,
     /// Final true relative residual `‖b − A x‖ / ‖b‖`, evaluated in f64.
     pub relative_residual: f64,
     /// Recurrence relative residual after each CG iteration.
@@ -129,6 +152,8 @@ impl SolveReport {
             rtol: params.rtol,
             iterations: 0,
             restarts: 0,
+            refinements: 0,
+            adapter: backend.adapter(),
             relative_residual: 0.0,
             history: Vec::new(),
             seconds: 0.0,
@@ -147,6 +172,18 @@ pub enum SolveError {
     )]
     NotConverged {
         /// The partial report (the solution vector holds the last iterate).
+        report: Box<SolveReport>,
+    },
+    /// The GPU's arithmetic stopped reducing the true residual (its floor, κ(A) times the unit
+    /// roundoff, is too close to the tolerance).
+    #[error(
+        "the GPU solver stalled at relative residual {:.3e} after {} iterations (rtol {}): this system is too \
+         ill-conditioned for the GPU's {} arithmetic (a slender structure or extreme stiffness contrast); use \
+         --backend cpu (method = \"direct\" for the worst cases)",
+        .report.relative_residual, .report.iterations, .report.rtol, .report.precision
+    )]
+    Precision {
+        /// The partial report (the solution vector holds the best iterate).
         report: Box<SolveReport>,
     },
     /// CG found a direction of non-positive curvature.
@@ -180,6 +217,9 @@ pub enum SolveError {
         /// What does not fit.
         what: String,
     },
+    /// The GPU failed (no device, device lost, out of memory, matrix too large).
+    #[error("{0}")]
+    Gpu(#[from] crate::gpu::GpuError),
     /// The direct solver failed for a non-numerical reason (e.g. memory).
     #[error("the direct solver failed: {what}; use method = \"cg\" for large systems")]
     Direct {
@@ -192,7 +232,7 @@ impl SolveError {
     /// The partial report of a solve that ran out of iterations.
     pub fn report(&self) -> Option<&SolveReport> {
         match self {
-            SolveError::NotConverged { report } => Some(report),
+            SolveError::NotConverged { report } | SolveError::Precision { report } => Some(report),
             _ => None,
         }
     }
@@ -220,6 +260,12 @@ pub fn solve(
             cg::pcg(a, b, x, &m, params, report, progress)
         }
         (Backend::Cpu, Method::Direct) => direct::cholesky(a, b, x, report),
+        (Backend::Gpu(gpu), Method::Cg) => gpu.solve(a, b, x, params, report, progress),
+        (Backend::Gpu(_), Method::Direct) => Err(SolveError::Shape {
+            what:
+                "method = \"direct\" (sparse Cholesky) runs on the CPU only; use backend = \"cpu\" or method = \"cg\""
+                    .into(),
+        }),
     }
 }
 

@@ -17,8 +17,11 @@ pub use problem::{Problem, Solution};
 pub use scenario::{BackendChoice, Scenario};
 pub use summary::Summary;
 
+use std::sync::Arc;
+
+use crate::gpu::{Gpu, GpuOptions};
 use crate::io::{ReadError, WriteError};
-use crate::solve::{Backend, SolveError};
+use crate::solve::{Backend, GpuBackend, Method, SolveError};
 
 /// Why a scenario could not be run.
 #[derive(Debug, thiserror::Error)]
@@ -76,14 +79,18 @@ pub enum ScenarioError {
     Write(#[from] WriteError),
 }
 
-/// The backend a choice resolves to on this build and machine, and why.
-pub fn resolve_backend(choice: BackendChoice) -> Result<Backend, ScenarioError> {
+/// The backend a choice resolves to on this machine: `gpu` opens the best adapter (a software
+/// one such as lavapipe included) or fails naming what to install; `auto` takes a hardware GPU
+/// when there is one and CG is the method, else the CPU.
+pub fn resolve_backend(choice: BackendChoice, method: Method) -> Result<Backend, ScenarioError> {
+    let open = |require_hardware| {
+        Gpu::new(&GpuOptions { require_hardware, ..Default::default() })
+            .map(|gpu| Backend::Gpu(Arc::new(GpuBackend::new(gpu))))
+    };
     match choice {
-        BackendChoice::Cpu | BackendChoice::Auto => Ok(Backend::Cpu),
-        BackendChoice::Gpu => Err(ScenarioError::Backend(
-            "the GPU backend is not part of this build yet (the wgpu conjugate-gradient solver is the next milestone); \
-             use --backend cpu or auto"
-                .into(),
-        )),
+        BackendChoice::Cpu => Ok(Backend::Cpu),
+        BackendChoice::Gpu => open(false).map_err(|e| ScenarioError::Backend(e.to_string())),
+        BackendChoice::Auto if method == Method::Direct => Ok(Backend::Cpu),
+        BackendChoice::Auto => Ok(open(true).unwrap_or(Backend::Cpu)),
     }
 }

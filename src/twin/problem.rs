@@ -238,7 +238,7 @@ impl Problem {
             },
             solver: SolverSummary {
                 backend: report.backend.clone(),
-                adapter: None,
+                adapter: report.adapter.clone(),
                 method: report.method.name().into(),
                 preconditioner: report.preconditioner.name().into(),
                 precision: report.precision.clone(),

@@ -4,7 +4,10 @@
 
 use organ_twin::mesh::generate::{beam, BeamParams, Order};
 
-use crate::common::{reference, run};
+use organ_twin::solve::{Backend, SolveError};
+use organ_twin::twin::ScenarioError;
+
+use crate::common::{backends, reference, run_on};
 
 const E: f64 = 1000.0;
 const NU: f64 = 0.3;
@@ -47,9 +50,9 @@ fn timoshenko() -> f64 {
 }
 
 /// Tip deflection (positive down) at the centre of the end face.
-fn tip(divisions: [usize; 3], order: Order) -> f64 {
+fn tip(backend: &Backend, divisions: [usize; 3], order: Order) -> f64 {
     let mesh = beam(&BeamParams { size: [10.0, 1.0, 1.0], divisions, order }).unwrap();
-    let (_, s) = run(&scenario(), mesh).unwrap();
+    let (_, s) = run_on(backend, &scenario(), mesh).unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
     -s.summary.probes["tip"].displacement[2]
 }
 
@@ -62,24 +65,60 @@ fn tet10_tip_deflection_within_one_percent_of_timoshenko() {
         .iter()
         .map(|v| v.as_u64().unwrap() as usize)
         .collect::<Vec<_>>();
-    let err = (tip([d[0], d[1], d[2]], Order::Quadratic) - timoshenko()) / timoshenko();
-    eprintln!("cantilever tet10 {d:?}: relative error {err:+.4e}");
-    assert!(err.abs() < 0.01, "Tet10 tip deflection error {err:+.4e}");
-    let committed = r["cantilever"]["tet10_error"].as_f64().unwrap();
-    assert!((err - committed).abs() < 1e-6, "changed from the committed {committed:+.6e} to {err:+.6e}");
+    for backend in backends() {
+        if matches!(backend, Backend::Gpu(_)) {
+            gpu_refuses_the_slender_tet10_beam(&backend, [d[0], d[1], d[2]]);
+            continue;
+        }
+        let err = (tip(&backend, [d[0], d[1], d[2]], Order::Quadratic) - timoshenko()) / timoshenko();
+        eprintln!("cantilever tet10 {d:?} on {}: relative error {err:+.4e}", backend.name());
+        assert!(err.abs() < 0.01, "Tet10 tip deflection error {err:+.4e}");
+        let committed = r["cantilever"]["tet10_error"].as_f64().unwrap();
+        assert!((err - committed).abs() < 1e-6, "changed from the committed {committed:+.6e} to {err:+.6e}");
+    }
+}
+
+/// Known limit: this slender Tet10 beam (κ ≈ 1e8) defeats CG in f32 (a factor ~2 per cycle)
+/// and stalls just short of 1e-10 even in f64 (CPU f64 CG also ends at 1.2e-10 after its
+/// restarts; the committed value comes from the direct solver). The GPU must then say so, with
+/// the partial report and the way out, rather than return a wrong answer; if it converges, the
+/// physics must match.
+fn gpu_refuses_the_slender_tet10_beam(backend: &Backend, divisions: [usize; 3]) {
+    let mesh = beam(&BeamParams { size: [10.0, 1.0, 1.0], divisions, order: Order::Quadratic }).unwrap();
+    match run_on(backend, &scenario(), mesh) {
+        Err(ScenarioError::Solve { source: e @ SolveError::Precision { .. }, .. }) => {
+            let r = e.report().expect("partial report");
+            eprintln!(
+                "cantilever tet10 on gpu: refused at residual {:.2e} after {} iterations ({})",
+                r.relative_residual, r.iterations, r.precision
+            );
+            assert!(e.to_string().contains("--backend cpu"), "{e}");
+            assert!(r.relative_residual < 1.0, "the best iterate is kept");
+        }
+        Err(e) => panic!("expected the precision error, got {e}"),
+        Ok((_, s)) => {
+            let err = (-s.summary.probes["tip"].displacement[2] - timoshenko()) / timoshenko();
+            let committed = reference()["cantilever"]["tet10_error"].as_f64().unwrap();
+            assert!((err - committed).abs() < 1e-6, "gpu: {err:+.6e} vs {committed:+.6e}");
+        }
+    }
 }
 
 #[test]
 fn tet4_converges_towards_timoshenko() {
-    let errors: Vec<f64> =
-        [1, 2, 4, 8].iter().map(|&k| (tip([10 * k, k, k], Order::Linear) - timoshenko()) / timoshenko()).collect();
-    eprintln!("cantilever tet4 errors: {errors:?}");
-    // Linear tets lock in bending: too stiff, approaching from below, error shrinking each time.
-    assert!(errors.iter().all(|&e| e < 0.0));
-    assert!(errors.windows(2).all(|w| w[1].abs() < 0.7 * w[0].abs()), "{errors:?}");
-    let committed: Vec<f64> =
-        reference()["cantilever"]["tet4_errors"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
-    for (e, c) in errors.iter().zip(&committed) {
-        assert!((e - c).abs() < 1e-6, "changed from the committed {c:+.6e} to {e:+.6e}");
+    for backend in backends() {
+        let errors: Vec<f64> = [1, 2, 4, 8]
+            .iter()
+            .map(|&k| (tip(&backend, [10 * k, k, k], Order::Linear) - timoshenko()) / timoshenko())
+            .collect();
+        eprintln!("cantilever tet4 errors on {}: {errors:?}", backend.name());
+        // Linear tets lock in bending: too stiff, approaching from below, error shrinking each time.
+        assert!(errors.iter().all(|&e| e < 0.0));
+        assert!(errors.windows(2).all(|w| w[1].abs() < 0.7 * w[0].abs()), "{errors:?}");
+        let committed: Vec<f64> =
+            reference()["cantilever"]["tet4_errors"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        for (e, c) in errors.iter().zip(&committed) {
+            assert!((e - c).abs() < 1e-6, "changed from the committed {c:+.6e} to {e:+.6e}");
+        }
     }
 }

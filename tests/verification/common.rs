@@ -1,8 +1,11 @@
 //! Helpers shared by the verification tests.
 
+use std::sync::{Arc, OnceLock};
+
+use organ_twin::gpu::{Gpu, GpuOptions};
 use organ_twin::mesh::Mesh;
 use organ_twin::progress::Silent;
-use organ_twin::solve::Backend;
+use organ_twin::solve::{Backend, GpuBackend};
 use organ_twin::twin::{Problem, Scenario, ScenarioError, Solution};
 
 /// Reference values and tolerances (committed JSON).
@@ -18,9 +21,42 @@ pub fn build(toml: &str, mesh: Mesh) -> Result<Problem, ScenarioError> {
 
 /// Builds and solves on the CPU.
 pub fn run(toml: &str, mesh: Mesh) -> Result<(Problem, Solution), ScenarioError> {
-    let p = build(toml, mesh)?;
-    let s = p.solve(&Backend::Cpu, &Silent)?;
+    run_on(&Backend::Cpu, toml, mesh)
+}
+
+/// Builds and solves on `backend`. On the GPU a scenario's `method = "direct"` becomes CG at
+/// its default rtol 1e-10 (the GPU solves by CG only; the committed references were computed
+/// by the direct solver, and the GPU must reproduce them).
+pub fn run_on(backend: &Backend, toml: &str, mesh: Mesh) -> Result<(Problem, Solution), ScenarioError> {
+    let toml = match backend {
+        Backend::Gpu(_) => toml.replace("method = \"direct\"", "method = \"cg\""),
+        _ => toml.to_string(),
+    };
+    let p = build(&toml, mesh)?;
+    let s = p.solve(backend, &Silent)?;
     Ok((p, s))
+}
+
+/// The GPU backend, shared by the tests of this binary; `None` when no adapter exists, except
+/// under `CI=true`, where a missing adapter fails the test (CI installs lavapipe).
+pub fn gpu() -> Option<Arc<GpuBackend>> {
+    static GPU: OnceLock<Option<Arc<GpuBackend>>> = OnceLock::new();
+    GPU.get_or_init(|| match Gpu::new(&GpuOptions::default()) {
+        Ok(gpu) => Some(Arc::new(GpuBackend::new(gpu))),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but no GPU adapter: {e}")
+        }
+        Err(e) => {
+            eprintln!("GPU tests skipped (not under CI=true): {e}");
+            None
+        }
+    })
+    .clone()
+}
+
+/// The CPU, and the GPU when there is one (see [`gpu`]).
+pub fn backends() -> Vec<Backend> {
+    std::iter::once(Backend::Cpu).chain(gpu().map(Backend::Gpu)).collect()
 }
 
 /// A small deterministic generator (SplitMix64) for seeded perturbations.

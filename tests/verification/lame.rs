@@ -5,7 +5,9 @@
 use organ_twin::fem::post;
 use organ_twin::mesh::generate::{sphere, Order, SphereParams};
 
-use crate::common::{reference, run};
+use organ_twin::solve::Backend;
+
+use crate::common::{backends, reference, run_on};
 
 const A: f64 = 1.0;
 const B: f64 = 2.0;
@@ -54,10 +56,10 @@ method = "direct"
 }
 
 /// Mean radial displacement of the nodes of a surface, and the L2 error over the wall.
-fn solve(subdivisions: usize, layers: usize, order: Order) -> (f64, f64, f64, usize) {
+fn solve(backend: &Backend, subdivisions: usize, layers: usize, order: Order) -> (f64, f64, f64, usize) {
     let mesh =
         sphere(&SphereParams { inner_radius: A, outer_radius: B, subdivisions, layers, octant: true, order }).unwrap();
-    let (p, s) = run(&scenario(), mesh).unwrap();
+    let (p, s) = run_on(backend, &scenario(), mesh).unwrap_or_else(|e| panic!("{}: {e}", backend.name()));
     let mesh = p.mesh();
     let radial = |name: &str| {
         let mut nodes: Vec<usize> =
@@ -81,43 +83,49 @@ fn solve(subdivisions: usize, layers: usize, order: Order) -> (f64, f64, f64, us
 #[test]
 fn tet10_radial_displacement_within_half_a_percent() {
     let r = reference();
-    let (ui, uo, _, _) = solve(8, 4, Order::Quadratic);
-    let ei = ui / exact_radial(A) - 1.0;
-    let eo = uo / exact_radial(B) - 1.0;
-    eprintln!("lame tet10 (8, 4): inner {ei:+.4e}, outer {eo:+.4e}");
-    assert!(ei.abs() < 0.005 && eo.abs() < 0.005);
-    let c = &r["lame"]["tet10_radial_errors"];
-    assert!(
-        (ei - c[0].as_f64().unwrap()).abs() < 1e-6 && (eo - c[1].as_f64().unwrap()).abs() < 1e-6,
-        "changed: {ei} {eo}"
-    );
+    for backend in backends() {
+        let (ui, uo, _, _) = solve(&backend, 8, 4, Order::Quadratic);
+        let ei = ui / exact_radial(A) - 1.0;
+        let eo = uo / exact_radial(B) - 1.0;
+        eprintln!("lame tet10 (8, 4) on {}: inner {ei:+.4e}, outer {eo:+.4e}", backend.name());
+        assert!(ei.abs() < 0.005 && eo.abs() < 0.005);
+        let c = &r["lame"]["tet10_radial_errors"];
+        assert!(
+            (ei - c[0].as_f64().unwrap()).abs() < 1e-6 && (eo - c[1].as_f64().unwrap()).abs() < 1e-6,
+            "changed: {ei} {eo}"
+        );
+    }
 }
 
-fn rates(order: Order, levels: &[(usize, usize)]) -> (Vec<f64>, Vec<f64>) {
-    let errors: Vec<f64> = levels.iter().map(|&(n, l)| solve(n, l, order).2).collect();
+fn rates(backend: &Backend, order: Order, levels: &[(usize, usize)]) -> (Vec<f64>, Vec<f64>) {
+    let errors: Vec<f64> = levels.iter().map(|&(n, l)| solve(backend, n, l, order).2).collect();
     let rates = errors.windows(2).map(|w| (w[0] / w[1]).log2()).collect();
     (errors, rates)
 }
 
 #[test]
 fn tet4_l2_error_converges_at_rate_two() {
-    let (errors, rates) = rates(Order::Linear, &[(4, 2), (8, 4), (16, 8), (32, 16)]);
-    eprintln!("lame tet4 L2 errors {errors:?}, rates {rates:?}");
-    // Three refinements; the first is pre-asymptotic, the last must show the optimal rate.
-    assert!((rates[2] - 2.0).abs() < 0.15 && rates.windows(2).all(|w| w[1] > w[0] - 0.05), "rates {rates:?}");
-    let committed = &reference()["lame"]["tet4_l2_errors"];
-    for (k, e) in errors.iter().enumerate() {
-        assert!((e / committed[k].as_f64().unwrap() - 1.0).abs() < 1e-6, "changed: {errors:?}");
+    for backend in backends() {
+        let (errors, rates) = rates(&backend, Order::Linear, &[(4, 2), (8, 4), (16, 8), (32, 16)]);
+        eprintln!("lame tet4 L2 errors on {}: {errors:?}, rates {rates:?}", backend.name());
+        // Three refinements; the first is pre-asymptotic, the last must show the optimal rate.
+        assert!((rates[2] - 2.0).abs() < 0.15 && rates.windows(2).all(|w| w[1] > w[0] - 0.05), "rates {rates:?}");
+        let committed = &reference()["lame"]["tet4_l2_errors"];
+        for (k, e) in errors.iter().enumerate() {
+            assert!((e / committed[k].as_f64().unwrap() - 1.0).abs() < 1e-6, "changed: {errors:?}");
+        }
     }
 }
 
 #[test]
 fn tet10_l2_error_converges_at_rate_three() {
-    let (errors, rates) = rates(Order::Quadratic, &[(2, 1), (4, 2), (8, 4), (16, 8)]);
-    eprintln!("lame tet10 L2 errors {errors:?}, rates {rates:?}");
-    assert!((rates[2] - 3.0).abs() < 0.15 && rates.windows(2).all(|w| w[1] > w[0] - 0.05), "rates {rates:?}");
-    let committed = &reference()["lame"]["tet10_l2_errors"];
-    for (k, e) in errors.iter().enumerate() {
-        assert!((e / committed[k].as_f64().unwrap() - 1.0).abs() < 1e-6, "changed: {errors:?}");
+    for backend in backends() {
+        let (errors, rates) = rates(&backend, Order::Quadratic, &[(2, 1), (4, 2), (8, 4), (16, 8)]);
+        eprintln!("lame tet10 L2 errors on {}: {errors:?}, rates {rates:?}", backend.name());
+        assert!((rates[2] - 3.0).abs() < 0.15 && rates.windows(2).all(|w| w[1] > w[0] - 0.05), "rates {rates:?}");
+        let committed = &reference()["lame"]["tet10_l2_errors"];
+        for (k, e) in errors.iter().enumerate() {
+            assert!((e / committed[k].as_f64().unwrap() - 1.0).abs() < 1e-6, "changed: {errors:?}");
+        }
     }
 }

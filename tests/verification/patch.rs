@@ -8,7 +8,7 @@ use organ_twin::mesh::Mesh;
 use organ_twin::progress::Silent;
 use organ_twin::solve::{self, Backend, Method, SolveParams};
 
-use crate::common::Rng;
+use crate::common::{backends, Rng};
 
 /// Unit cube, 3 × 3 × 3 Kuhn cubes; interior vertices moved by up to 30 % of the cell size;
 /// Tet10 mid-nodes kept at the (moved) edge midpoints, so cells stay straight-sided.
@@ -47,7 +47,7 @@ fn linear_field(p: [f64; 3]) -> [f64; 3] {
     std::array::from_fn(|i| c[i] + (0..3).map(|j| a[i][j] * p[j]).sum::<f64>())
 }
 
-fn patch(order: Order) {
+fn patch(backend: &Backend, order: Order) {
     let mesh = distorted_cube(order);
     let material = LinearElastic::new(200e9, 0.3).unwrap();
     let materials = vec![material; mesh.cell_count()];
@@ -68,8 +68,13 @@ fn patch(order: Order) {
     let f = vec![0.0; dofs.len()];
     let (a, b) = constraint::constrain(&k, &f, &bc);
     let mut x = bc.lifting(dofs.len());
-    let params = SolveParams { method: Method::Direct, ..SolveParams::default() };
-    solve::solve(&a, &b, &mut x, &params, &Backend::Cpu, &Silent).unwrap();
+    // The GPU solves by CG to 1e-13 (its residual is f64), so that the field is exact to the
+    // same 1e-10 as the direct solve.
+    let params = match backend {
+        Backend::Gpu(_) => SolveParams { method: Method::Cg, rtol: 1e-13, ..SolveParams::default() },
+        _ => SolveParams { method: Method::Direct, ..SolveParams::default() },
+    };
+    solve::solve(&a, &b, &mut x, &params, backend, &Silent).unwrap();
     let u = dofs.to_nodes(&x);
     let scale =
         mesh.nodes().iter().map(|p| linear_field(*p).iter().fold(0.0f64, |m, v| m.max(v.abs()))).fold(0.0, f64::max);
@@ -97,10 +102,14 @@ fn patch(order: Order) {
 
 #[test]
 fn patch_test_tet4_distorted() {
-    patch(Order::Linear);
+    for backend in backends() {
+        patch(&backend, Order::Linear);
+    }
 }
 
 #[test]
 fn patch_test_tet10_distorted() {
-    patch(Order::Quadratic);
+    for backend in backends() {
+        patch(&backend, Order::Quadratic);
+    }
 }

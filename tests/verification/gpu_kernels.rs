@@ -1,0 +1,350 @@
+//! Every WGSL kernel against its CPU twin (`reference()`, f32 in the kernel's order) on a
+//! hand-checked tiny case, seeded random data and the implant's stiffness matrix.
+//!
+//! Tolerances: the GPU may contract `a·b + c` into a fused multiply-add, so it and the twin may
+//! round differently. Each of two f32 evaluations of a sum of k products differs from the exact
+//! value by at most γ_k Σ|terms| (γ_k = k u / (1 − k u), u = 2⁻²⁴, Higham §3.1), so they differ
+//! from each other by at most 2 γ_k Σ|terms|; k counts the products and the additions of the
+//! workgroup tree (8 levels) and of the final strided reduction.
+
+use nalgebra_sparse::{CooMatrix, CsrMatrix};
+use organ_twin::gpu::cg::Vector;
+use organ_twin::gpu::kernels::cg_reduce::{self, Step, REDUCED, RUNNING};
+use organ_twin::gpu::kernels::cg_update::VecParams;
+use organ_twin::gpu::kernels::spmv_bsr::MatrixChunk;
+use organ_twin::gpu::kernels::{cg_direction, cg_update, copy, spmv_bsr, spmv_csr, Precision, Scalars};
+use organ_twin::gpu::{GpuPcg, HISTORY_CAPACITY as HISTORY};
+use organ_twin::solve::gpu::preconditioner_blocks;
+use organ_twin::solve::{Preconditioner, PreconditionerKind};
+
+use crate::common::{build, gpu, Rng};
+
+const U: f64 = 1.0 / 16_777_216.0;
+
+fn gamma(k: usize) -> f64 {
+    k as f64 * U / (1.0 - k as f64 * U)
+}
+
+/// The tiny case: A = [[2I, I], [I, 3I]] (identity blocks), x = 1..6, so A x =
+/// (6, 9, 12, 13, 17, 21) by hand.
+fn tiny() -> (CsrMatrix<f64>, Vec<f32>, Vec<f64>) {
+    let mut coo = CooMatrix::new(6, 6);
+    for i in 0..3 {
+        coo.push(i, i, 2.0);
+        coo.push(i, i + 3, 1.0);
+        coo.push(i + 3, i, 1.0);
+        coo.push(i + 3, i + 3, 3.0);
+    }
+    (CsrMatrix::from(&coo), (1..=6).map(|v| v as f32).collect(), vec![6.0, 9.0, 12.0, 13.0, 17.0, 21.0])
+}
+
+/// A random symmetric matrix with full 3 × 3 blocks: each node coupled to itself and to a few
+/// random others, diagonally dominant (so also usable by CG).
+fn random(nodes: usize, rng: &mut Rng) -> CsrMatrix<f64> {
+    let mut coo = CooMatrix::new(3 * nodes, 3 * nodes);
+    for i in 0..nodes {
+        for _ in 0..4 {
+            let j = ((rng.symmetric() + 1.0) * 0.5 * nodes as f64) as usize % nodes;
+            if j == i {
+                continue;
+            }
+            for (a, b) in [(i, j), (j, i)] {
+                for r in 0..3 {
+                    for c in 0..3 {
+                        let v = if a < b { rng.symmetric() } else { 0.0 };
+                        coo.push(3 * a + r, 3 * b + c, v);
+                        coo.push(3 * b + c, 3 * a + r, v);
+                    }
+                }
+            }
+        }
+        for r in 0..3 {
+            coo.push(3 * i + r, 3 * i + r, 30.0 + rng.symmetric());
+        }
+    }
+    CsrMatrix::from(&coo)
+}
+
+fn implant_matrix() -> CsrMatrix<f64> {
+    let mesh = organ_twin::io::read_mesh(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/implant_in_bone.msh").as_path(),
+        &Default::default(),
+    )
+    .unwrap()
+    .mesh;
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/scenarios/implant_in_bone.toml"),
+    )
+    .unwrap();
+    build(&text, mesh).unwrap().constrained_system().0
+}
+
+fn engine(a: &CsrMatrix<f64>) -> Option<GpuPcg> {
+    engine_in(a, Precision::F32)
+}
+
+fn engine_in(a: &CsrMatrix<f64>, precision: Precision) -> Option<GpuPcg> {
+    let gpu = gpu()?;
+    let mut e = GpuPcg::new(gpu.gpu().clone(), a, precision).unwrap();
+    let m = Preconditioner::new(PreconditionerKind::BlockJacobi, a).unwrap();
+    e.set_matrix(a, &preconditioner_blocks(&m, a.nrows() / 3)).unwrap();
+    Some(e)
+}
+
+fn vector(n: usize, rng: &mut Rng) -> Vec<f32> {
+    (0..n).map(|_| rng.symmetric() as f32).collect()
+}
+
+fn wide(v: &[f32]) -> Vec<f64> {
+    v.iter().map(|&x| x as f64).collect()
+}
+
+fn narrow(v: &[f64]) -> Vec<f32> {
+    v.iter().map(|&x| x as f32).collect()
+}
+
+/// Runs spmv_bsr on the GPU and its twin; checks y row by row and the partials.
+fn check_spmv(a: &CsrMatrix<f64>, x: &[f32]) -> Option<Vec<f32>> {
+    let mut e = engine(a)?;
+    let running = Scalars { status: RUNNING, history_capacity: HISTORY as u32, ..Default::default() };
+    e.set_state(running);
+    e.write(Vector::P, &wide(x));
+    e.run_recorded(|e, pass| e.record_spmv(pass)).unwrap();
+    let (q, partials) = (narrow(&e.read(Vector::Q).unwrap()), narrow(&e.read_partials().unwrap()));
+    let bsr = e.bsr();
+    let (vals, rowsum) = (narrow(&bsr.vals), narrow(&bsr.rowsum));
+    let (mut y, mut tp) = (vec![0.0f32; x.len()], vec![0.0f32; partials.len()]);
+    for (params, _) in e.spmv_chunks() {
+        let (b0, b1) = (params.block_base as usize, bsr.row_ptr[params.row_end as usize] as usize);
+        let chunk = MatrixChunk {
+            row_ptr: &bsr.row_ptr,
+            cols: &bsr.cols[b0..b1],
+            vals: &vals[9 * b0..9 * b1],
+            rowsum: &rowsum,
+        };
+        spmv_bsr::reference(&params, &running, chunk, x, &mut y, &mut tp);
+    }
+    // The kernel's terms: K_ij (x_j − x_i), each difference rounded once, and S_i x_i.
+    let mut bound_total = 0.0;
+    for row in 0..bsr.block_rows {
+        let (k0, k1) = (bsr.row_ptr[row] as usize, bsr.row_ptr[row + 1] as usize);
+        for i in 0..3 {
+            let xi = |j: usize| x[3 * row + j] as f64;
+            let differences: f64 = (k0..k1)
+                .flat_map(|k| (0..3).map(move |j| (k, j)))
+                .map(|(k, j)| {
+                    let d = (x[3 * bsr.cols[k] as usize + j] as f64 - xi(j)).abs() * (1.0 + U) + U * xi(j).abs();
+                    (vals[9 * k + 3 * i + j] as f64).abs() * d
+                })
+                .sum();
+            let sums: f64 = (0..3).map(|j| (rowsum[9 * row + 3 * i + j] as f64 * xi(j)).abs()).sum();
+            let terms = differences + sums;
+            let bound = 2.0 * gamma(9 * (k1 - k0) + 3) * terms;
+            let (g, t) = (q[3 * row + i] as f64, y[3 * row + i] as f64);
+            assert!((g - t).abs() <= bound, "row {}: gpu {g} twin {t} bound {bound:e}", 3 * row + i);
+            bound_total += terms * (x[3 * row + i] as f64).abs();
+        }
+    }
+    let (sum_gpu, sum_twin): (f64, f64) =
+        (partials.iter().map(|&v| v as f64).sum(), tp.iter().map(|&v| v as f64).sum());
+    let bound = 2.0 * gamma(9 * 27 + 8 + partials.len()) * bound_total;
+    assert!((sum_gpu - sum_twin).abs() <= bound, "xᵀAx: gpu {sum_gpu} twin {sum_twin} bound {bound:e}");
+    Some(q.iter().map(|v| v / e.scale() as f32).collect())
+}
+
+#[test]
+fn spmv_bsr_matches_its_twin_and_the_hand_computed_product() {
+    let (a, x, by_hand) = tiny();
+    let Some(y) = check_spmv(&a, &x) else { return };
+    for (g, h) in y.iter().zip(&by_hand) {
+        // Small integers: exact in f32, up to the 1/mean-diagonal scaling (one rounding each way).
+        assert!((*g as f64 - h).abs() <= 4.0 * U * h, "{y:?} vs {by_hand:?}");
+    }
+    let mut rng = Rng(7);
+    let a = random(700, &mut rng);
+    check_spmv(&a, &vector(a.nrows(), &mut rng));
+    let a = implant_matrix();
+    check_spmv(&a, &vector(a.nrows(), &mut rng));
+}
+
+#[test]
+fn spmv_csr_twin_agrees_with_the_bsr_twin() {
+    // The CSR kernel runs in the benchmark; here its twin (and so its indexing) is checked
+    // against the BSR twin on the same matrix, on the GPU in tests/verification/gpu_solver.rs.
+    let mut rng = Rng(11);
+    let a = random(300, &mut rng);
+    let x = vector(a.nrows(), &mut rng);
+    let a32 = organ_twin::solve::vector::convert::<f32>(&a);
+    let row_ptr: Vec<u32> = a32.row_offsets().iter().map(|&v| v as u32).collect();
+    let cols: Vec<u32> = a32.col_indices().iter().map(|&v| v as u32).collect();
+    let n = a.nrows() as u32;
+    let params = spmv_bsr::SpmvParams { row_end: n, workgroups: n.div_ceil(256), ..Default::default() };
+    let (mut y, mut partials) = (vec![0.0; x.len()], vec![0.0; 8]);
+    let chunk = MatrixChunk { row_ptr: &row_ptr, cols: &cols, vals: a32.values(), rowsum: &[] };
+    spmv_csr::reference(&params, &Scalars::default(), chunk, &x, &mut y, &mut partials);
+    let mut exact = vec![0.0f64; x.len()];
+    for (i, row) in a.row_iter().enumerate() {
+        exact[i] = row.col_indices().iter().zip(row.values()).map(|(&j, v)| v * x[j] as f64).sum();
+    }
+    for (i, (g, e)) in y.iter().zip(&exact).enumerate() {
+        let terms: f64 =
+            a.row(i).values().iter().zip(a.row(i).col_indices()).map(|(v, &j)| (v * x[j] as f64).abs()).sum();
+        assert!((*g as f64 - e).abs() <= 2.0 * gamma(a.row(i).nnz()) * terms, "row {i}");
+    }
+}
+
+/// One cg_update + cg_direction on the GPU against the twins, from random state.
+fn check_vector_kernels(a: &CsrMatrix<f64>, rng: &mut Rng) {
+    let Some(mut e) = engine(a) else { return };
+    let n = a.nrows();
+    let (x, r, p, q) = (vector(n, rng), vector(n, rng), vector(n, rng), vector(n, rng));
+    for (v, data) in [(Vector::X, &x), (Vector::R, &r), (Vector::P, &p), (Vector::Q, &q)] {
+        e.write(v, &wide(data));
+    }
+    let state =
+        Scalars { alpha: 0.37, beta: 0.61, status: RUNNING, history_capacity: HISTORY as u32, ..Default::default() };
+    e.set_state(state);
+    e.run_recorded(|e, pass| {
+        e.record_update(pass);
+        e.record_direction(pass);
+    })
+    .unwrap();
+    let read = |v| narrow(&e.read(v).unwrap());
+    let (gx, gr, gp, gpart) = (read(Vector::X), read(Vector::R), read(Vector::P), narrow(&e.read_partials().unwrap()));
+    let m = Preconditioner::new(PreconditionerKind::BlockJacobi, a).unwrap();
+    let minv: Vec<f32> =
+        preconditioner_blocks(&m, n / 3).iter().flat_map(|b| b.map(|v| (v / e.scale()) as f32)).collect();
+    let params = VecParams::new(n / 3);
+    let (mut tx, mut tr, mut tp, mut tpart) = (x.clone(), r.clone(), p.clone(), vec![0.0; gpart.len()]);
+    cg_update::reference(&params, &state, &mut tx, &mut tr, (&p, &q), &minv, &mut tpart);
+    cg_direction::reference(&params, &state, &tr, &minv, &mut tp);
+    for i in 0..n {
+        let bx = 2.0 * 2.0 * U * (x[i].abs() + (state.alpha * p[i]).abs()) as f64;
+        let br = 2.0 * 2.0 * U * (r[i].abs() + (state.alpha * q[i]).abs()) as f64;
+        assert!((gx[i] - tx[i]).abs() as f64 <= bx, "x[{i}]: {} vs {}", gx[i], tx[i]);
+        assert!((gr[i] - tr[i]).abs() as f64 <= br, "r[{i}]: {} vs {}", gr[i], tr[i]);
+        // z = M⁻¹r (3 products) computed from r values that may differ by br, then + βp.
+        let node = i / 3;
+        let mz: f64 = (0..3).map(|j| (minv[9 * node + 3 * (i % 3) + j] * tr[3 * node + j]).abs() as f64).sum();
+        let rows_r: f64 = (0..3).map(|j| minv[9 * node + 3 * (i % 3) + j].abs() as f64).sum::<f64>() * br;
+        let bp = 2.0 * gamma(4) * (mz + (state.beta * p[i]).abs() as f64) + rows_r;
+        assert!((gp[i] - tp[i]).abs() as f64 <= bp, "p[{i}]: {} vs {} bound {bp:e}", gp[i], tp[i]);
+    }
+    let rr_terms: f64 = tr.iter().map(|v| (v * v) as f64).sum();
+    let (g_rr, t_rr): (f64, f64) = (
+        gpart.iter().skip(1).step_by(2).map(|&v| v as f64).sum(),
+        tpart.iter().skip(1).step_by(2).map(|&v| v as f64).sum(),
+    );
+    let bound = 2.0 * gamma(3 + 8 + 4) * rr_terms * 2.0;
+    assert!((g_rr - t_rr).abs() <= bound, "r·r {g_rr} vs {t_rr} bound {bound:e}");
+}
+
+#[test]
+fn cg_update_and_direction_match_their_twins() {
+    let mut rng = Rng(23);
+    check_vector_kernels(&tiny().0, &mut rng);
+    check_vector_kernels(&random(1000, &mut rng), &mut rng);
+    check_vector_kernels(&implant_matrix(), &mut rng);
+}
+
+#[test]
+fn cg_reduce_matches_its_twin_step_by_step() {
+    let mut rng = Rng(5);
+    let a = random(2000, &mut rng);
+    let Some(mut e) = engine(&a) else { return };
+    // Drive a few real iterations step by step, comparing the state after every scalar step.
+    let r = vector(a.nrows(), &mut rng);
+    e.start(&wide(&r), 1e-30, 0.0);
+    let mut twin_history = vec![0.0f32; HISTORY];
+    let reduce_params = cg_reduce::ReduceParams {
+        spmv_partials: e.spmv_chunks().iter().map(|(p, _)| p.workgroups).sum(),
+        vec_partials: VecParams::new(a.nrows() / 3).workgroups,
+        ..Default::default()
+    };
+    // The restart sequence of start(): update with α = 0, then Restart; compare after it.
+    let before = *e.state();
+    e.run_recorded(|e, pass| e.record_update(pass)).unwrap();
+    let partials = narrow(&e.read_partials().unwrap());
+    let mut twin = before;
+    cg_reduce::reference(Step::Restart, &reduce_params, &mut twin, &partials, &mut twin_history);
+    e.run_recorded(|e, pass| e.record_reduce(pass, Step::Restart)).unwrap();
+    assert_close(e.state(), &twin, &partials);
+    e.run_recorded(|e, pass| e.record_direction(pass)).unwrap();
+    for _ in 0..3 {
+        for (record, step) in [
+            (
+                Box::new(|e: &GpuPcg, pass: &mut wgpu::ComputePass<'_>| e.record_spmv(pass))
+                    as Box<dyn Fn(&GpuPcg, &mut wgpu::ComputePass<'_>)>,
+                Step::Alpha,
+            ),
+            (Box::new(|e: &GpuPcg, pass: &mut wgpu::ComputePass<'_>| e.record_update(pass)), Step::Beta),
+        ] {
+            e.run_recorded(|e, pass| record(e, pass)).unwrap();
+            let partials = narrow(&e.read_partials().unwrap());
+            let mut twin = *e.state();
+            cg_reduce::reference(step, &reduce_params, &mut twin, &partials, &mut twin_history);
+            e.run_recorded(|e, pass| e.record_reduce(pass, step)).unwrap();
+            assert_close(e.state(), &twin, &partials);
+        }
+        e.run_recorded(|e, pass| e.record_direction(pass)).unwrap();
+    }
+    assert_eq!(e.state().iteration, 3);
+    // The stop test: a threshold above the current rr stops at the next Beta step.
+    let mut state = *e.state();
+    state.rr_stop = 2.0 * state.rr;
+    e.set_state(state);
+    let batch = e.run(5).unwrap();
+    assert_eq!(e.state().status, REDUCED);
+    assert_eq!(batch.iteration, 4, "stops after one more iteration, the rest of the batch is inert");
+}
+
+/// Same state up to the rounding of sums over the partials (the only arithmetic of the kernel
+/// besides one division).
+fn assert_close(gpu: &Scalars, twin: &Scalars, partials: &[f32]) {
+    let scale: f64 = partials.iter().map(|v| v.abs() as f64).sum();
+    let tol = 2.0 * gamma(8 + partials.len() / 256 + 2);
+    assert_eq!((gpu.status, gpu.iteration), (twin.status, twin.iteration));
+    for (name, g, t) in [("rz", gpu.rz, twin.rz), ("pq", gpu.pq, twin.pq), ("rr", gpu.rr, twin.rr)] {
+        assert!(((g - t).abs() as f64) <= tol * scale.max(t.abs() as f64), "{name}: {g} vs {t}");
+    }
+    for (name, g, t) in [("alpha", gpu.alpha, twin.alpha), ("beta", gpu.beta, twin.beta)] {
+        assert!(((g - t).abs() as f64) <= 1e-5 * t.abs().max(1e-30) as f64, "{name}: {g} vs {t}");
+    }
+}
+
+#[test]
+fn f64_spmv_variant_matches_the_cpu_product_to_double_precision() {
+    let Some(shared) = gpu() else { return };
+    if !shared.gpu().has_f64() {
+        eprintln!("no SHADER_F64 on {}: the f64 variants are validated by naga only", shared.gpu().describe());
+        return;
+    }
+    let a = implant_matrix();
+    let Some(mut e) = engine_in(&a, Precision::F64) else { return };
+    let mut rng = Rng(17);
+    let x: Vec<f64> = (0..a.nrows()).map(|_| rng.symmetric()).collect();
+    e.set_state(Scalars { history_capacity: HISTORY as u32, ..Default::default() });
+    e.write(Vector::P, &x);
+    e.run_recorded(|e, pass| e.record_spmv(pass)).unwrap();
+    let q = e.read(Vector::Q).unwrap();
+    let mut y = vec![0.0; x.len()];
+    organ_twin::solve::vector::spmv(&a, &x, &mut y);
+    for (i, row) in a.row_iter().enumerate() {
+        // f64 rounding of ~90 terms (and the difference form's extra terms), doubled.
+        let terms: f64 = row.col_indices().iter().zip(row.values()).map(|(&j, v)| (v * x[j]).abs()).sum();
+        let bound = 2.0 * 200.0 * f64::EPSILON * terms;
+        assert!((q[i] / e.scale() - y[i]).abs() <= bound, "row {i}: {} vs {}", q[i] / e.scale(), y[i]);
+    }
+}
+
+#[test]
+fn copy_kernel_copies_exactly() {
+    let Some(gpu) = gpu() else { return };
+    let mut rng = Rng(3);
+    let words = 70_001;
+    let src: Vec<[f32; 4]> = (0..words).map(|_| std::array::from_fn(|_| rng.symmetric() as f32)).collect();
+    let got = organ_twin::gpu::bench::copy_roundtrip(gpu.gpu(), &src).unwrap();
+    let mut twin = vec![[0.0; 4]; words];
+    copy::reference(&copy::CopyParams { count: words as u32, ..Default::default() }, &src, &mut twin);
+    assert_eq!(got, twin);
+}
