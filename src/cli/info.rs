@@ -85,3 +85,36 @@ pub(super) fn write_text(out: &mut dyn Write, file: &str, imported: &Imported) -
     }
     Ok(())
 }
+
+/// `organ-twin gpu-info`: the adapters wgpu finds, best first.
+pub(super) fn gpu_info(json: bool) -> Result<(), super::Failure> {
+    let adapters = crate::gpu::Gpu::adapters();
+    super::report(|out| {
+        if json {
+            return writeln!(out, "{}", serde_json::to_string_pretty(&adapters).expect("adapters serialize"));
+        }
+        if adapters.is_empty() {
+            writeln!(
+                out,
+                "no GPU adapter found: install a Vulkan driver (on Debian/Ubuntu `apt install mesa-vulkan-drivers` \
+                 provides lavapipe); the CPU backend works without one"
+            )?;
+        }
+        for (i, a) in adapters.iter().enumerate() {
+            let kind = if a.hardware { "hardware" } else { "software" };
+            writeln!(out, "[{i}] {} ({}, {}, {kind})", a.name, a.backend, a.device_type)?;
+            writeln!(out, "    driver            {}", a.driver)?;
+            writeln!(out, "    storage binding   {:.0} MiB", a.max_storage_buffer_binding_size as f64 / 1048576.0)?;
+            writeln!(out, "    buffer            {:.0} MiB", a.max_buffer_size as f64 / 1048576.0)?;
+            writeln!(out, "    workgroups/dim    {}", a.max_compute_workgroups_per_dimension)?;
+            writeln!(out, "    storage buffers   {} per stage", a.max_storage_buffers_per_shader_stage)?;
+            writeln!(
+                out,
+                "    f64 kernels       {}",
+                if a.features.iter().any(|f| f == "SHADER_F64") { "yes" } else { "no" }
+            )?;
+            writeln!(out, "    features          {}", a.features.join(" "))?;
+        }
+        Ok(())
+    })
+}

@@ -5,6 +5,7 @@
 //! cannot be read, 69 backend unavailable, 73 output file cannot be written; 1 when the solver
 //! fails (not converged).
 
+mod bench;
 mod generate;
 mod info;
 mod run;
@@ -64,6 +65,30 @@ enum Command {
         /// Output folder.
         #[arg(short, long, value_name = "DIR")]
         out: PathBuf,
+    },
+    /// List the GPU adapters wgpu finds, with their features and limits.
+    GpuInfo {
+        /// Print a JSON document instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmark the GPU solver against the device's copy bandwidth and the CPU reference.
+    Bench {
+        /// Target sizes in DOFs (steel bricks of about these sizes).
+        #[arg(long, value_delimiter = ',', default_values_t = vec![1e4, 1e5, 1e6])]
+        sizes: Vec<f64>,
+        /// Write the results as JSON to FILE.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// Write each system as Matrix Market (K.mtx, b.mtx) under DIR, for benches/cupy_cg.py.
+        #[arg(long, value_name = "DIR")]
+        export: Option<PathBuf>,
+        /// Skip the CPU reference solve (no speedup figure).
+        #[arg(long)]
+        no_cpu: bool,
+        /// Relative residual of the full solves.
+        #[arg(long, default_value_t = 1e-10)]
+        rtol: f64,
     },
     /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.
     Info {
@@ -170,6 +195,16 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
+        Some(Command::GpuInfo { json }) => info::gpu_info(json),
+        Some(Command::Bench { sizes, json, export, no_cpu, rtol }) => {
+            if let Some(bad) = sizes.iter().find(|s| !(s.is_finite() && **s >= 100.0)) {
+                return Err(Failure {
+                    code: 2,
+                    message: format!("--sizes: {bad} is not a size in DOFs (at least 100)"),
+                });
+            }
+            bench::run(&bench::BenchOptions { sizes, json, export, no_cpu, rtol }, cli.quiet)
+        }
         Some(Command::Convert { input, output, fix_orientation }) => {
             let imported = io::read_mesh(&input, &build_options(fix_orientation))?;
             warn(cli.quiet, &imported.warnings);

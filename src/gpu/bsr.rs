@@ -45,7 +45,7 @@ impl Bsr3 {
     /// The block pattern of `a` (values zero).
     pub fn from_pattern(a: &CsrMatrix<f64>) -> Result<Self, GpuError> {
         let n = a.nrows();
-        if n % 3 != 0 || a.ncols() != n {
+        if !n.is_multiple_of(3) || a.ncols() != n {
             return Err(GpuError::Shape(format!(
                 "the GPU solver needs a square matrix with 3 DOFs per node, got {}x{}",
                 n,

@@ -217,8 +217,18 @@ pub fn write_vtu_with(mesh: &Mesh, point: &[Field], cell: &[Field], w: &mut dyn 
 }
 
 /// Writes a sparse matrix in Matrix Market coordinate format (`real general`), atomically.
+///
+/// nalgebra-sparse writes the banner in lower case (`%%matrixmarket`), which strict readers
+/// (SciPy's fast_matrix_market, used by `benches/cupy_cg.py`) reject; the banner is written in
+/// the standard's spelling and the rest is nalgebra-sparse's.
 pub fn write_matrix_market(path: &Path, matrix: &CsrMatrix<f64>) -> Result<(), WriteError> {
-    write_atomic(path, |w| nalgebra_sparse::io::save_to_matrix_market(w, matrix))
+    write_atomic(path, |w| {
+        let mut body = Vec::new();
+        nalgebra_sparse::io::save_to_matrix_market(&mut body, matrix)?;
+        let rest = body.iter().position(|&c| c == b'\n').map_or(&body[..0], |i| &body[i + 1..]);
+        writeln!(w, "%%MatrixMarket matrix coordinate real general")?;
+        w.write_all(rest)
+    })
 }
 
 /// Writes a vector in Matrix Market array format (`real general`, one column), atomically.

@@ -124,7 +124,7 @@ fn read_piece(
 ) -> Result<(), ReadError> {
     let coords: Vec<f64> =
         piece.points.cast_into().ok_or_else(|| syntax(source, "point coordinates are not numeric".into()))?;
-    if coords.len() % 3 != 0 {
+    if !coords.len().is_multiple_of(3) {
         return Err(syntax(source, format!("{} point coordinates is not a multiple of 3", coords.len())));
     }
     for (i, p) in coords.chunks_exact(3).enumerate() {

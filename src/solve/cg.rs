@@ -74,7 +74,7 @@ pub fn pcg<T: Real>(
             rel = dot(&r, &r).to_f64().sqrt() / b_norm;
             report.iterations += 1;
             report.history.push(rel);
-            if report.iterations % 16 == 0 {
+            if report.iterations.is_multiple_of(16) {
                 progress.advance(report.iterations as u64, &format!("residual {rel:.2e}"));
             }
         }

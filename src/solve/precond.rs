@@ -64,7 +64,7 @@ impl<T: Real> Preconditioner<T> {
                 .collect::<Result<Vec<T>, _>>()
                 .map(Preconditioner::Jacobi),
             PreconditionerKind::BlockJacobi => {
-                if n % 3 != 0 {
+                if !n.is_multiple_of(3) {
                     return Err(SolveError::Shape {
                         what: format!("block Jacobi needs 3 DOFs per node, but the matrix has {n} rows"),
                     });

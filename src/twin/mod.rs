@@ -7,7 +7,9 @@
 //! | [`select`] | named surfaces, node sets and geometric selectors resolved on a mesh |
 //! | [`problem`] | the static linear-elastic driver, in numbered steps |
 //! | [`summary`] | `summary.json` |
+//! | [`benchmark`] | the brick that `organ-twin bench` and the criterion benches solve |
 
+pub mod benchmark;
 pub mod problem;
 pub mod scenario;
 pub mod select;

@@ -161,7 +161,8 @@ pub fn reference(step: Step, params: &ReduceParams, cg: &mut Scalars, partials: 
                 cg.iteration += 1;
                 cg.rr = rr;
                 history[((cg.iteration - 1) % cg.history_capacity) as usize] = rr;
-                if !(rr < FLOAT_MAX) || !(rz >= 0.0) {
+                let valid = rr < FLOAT_MAX && rz >= 0.0; // false for NaN, as in the kernel
+                if !valid {
                     cg.status = BREAKDOWN;
                 } else if rr <= cg.rr_stop {
                     cg.status = REDUCED;
@@ -177,7 +178,8 @@ pub fn reference(step: Step, params: &ReduceParams, cg: &mut Scalars, partials: 
                 cg.rr = rr;
                 cg.beta = if cg.rescale > 0.0 && cg.rz > 0.0 { rz / (cg.rz * cg.rescale) } else { 0.0 };
                 cg.rz = rz;
-                if !(rr < FLOAT_MAX) || !(rz > 0.0) {
+                let valid = rr < FLOAT_MAX && rz > 0.0; // false for NaN, as in the kernel
+                if !valid {
                     cg.status = BREAKDOWN;
                 } else if rr <= cg.rr_stop {
                     cg.status = REDUCED;

@@ -215,8 +215,9 @@ pub fn tree_sum<const N: usize>(mut slots: Vec<[f32; N]>) -> [f32; N] {
     let mut s = WORKGROUP as usize / 2;
     while s > 0 {
         for i in 0..s {
-            for c in 0..N {
-                slots[i][c] += slots[i + s][c];
+            let upper = slots[i + s];
+            for (lower, u) in slots[i].iter_mut().zip(upper) {
+                *lower += u;
             }
         }
         s /= 2;
