@@ -101,6 +101,8 @@ struct Vectors {
     scalars: wgpu::Buffer,
     history: wgpu::Buffer,
     staging: wgpu::Buffer,
+    /// Mappable copy target for vector and partial-sum readbacks.
+    readback: wgpu::Buffer,
 }
 
 /// Work recorded at the start of the next batch.
@@ -339,11 +341,9 @@ impl GpuPcg {
     /// Reads a vector back.
     pub fn read(&self, which: Vector) -> Result<Vec<f64>, GpuError> {
         let bytes = self.precision.bytes() * self.unknowns() as u64;
-        let staging =
-            self.gpu.buffer("vector readback", bytes, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?;
         let mut encoder = self.encoder("read vector");
-        encoder.copy_buffer_to_buffer(self.vector(which), 0, &staging, 0, bytes);
-        let data = self.gpu.submit_and_read(encoder, &staging, bytes, "reading a vector back")?;
+        encoder.copy_buffer_to_buffer(self.vector(which), 0, &self.v.readback, 0, bytes);
+        let data = self.gpu.submit_and_read(encoder, &self.v.readback, bytes, "reading a vector back")?;
         Ok(self.precision.values_of(&data))
     }
 
@@ -477,11 +477,14 @@ impl GpuPcg {
     /// Reads the partial sums (tests).
     pub fn read_partials(&self) -> Result<Vec<f64>, GpuError> {
         let bytes = self.v.partials.size();
-        let staging =
-            self.gpu.buffer("partials readback", bytes, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)?;
         let mut encoder = self.encoder("read partials");
-        encoder.copy_buffer_to_buffer(&self.v.partials, 0, &staging, 0, bytes);
-        Ok(self.precision.values_of(&self.gpu.submit_and_read(encoder, &staging, bytes, "reading partial sums")?))
+        encoder.copy_buffer_to_buffer(&self.v.partials, 0, &self.v.readback, 0, bytes);
+        Ok(self.precision.values_of(&self.gpu.submit_and_read(
+            encoder,
+            &self.v.readback,
+            bytes,
+            "reading partial sums",
+        )?))
     }
 
     fn read_state(&mut self, mut encoder: wgpu::CommandEncoder) -> Result<BatchState, GpuError> {
@@ -533,6 +536,11 @@ impl Vectors {
             staging: gpu.buffer(
                 "cg state readback",
                 SCALARS_BYTES + 4 * HISTORY_CAPACITY as u64,
+                wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+            )?,
+            readback: gpu.buffer(
+                "cg vector readback",
+                n.max(real * partials),
                 wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
             )?,
         })

@@ -206,9 +206,6 @@ impl Gpu {
         }
         let message = errors.join("; ");
         errors.clear();
-        if message.to_ascii_lowercase().contains("out of memory") {
-            return Err(GpuError::OutOfMemory { what: during.into(), mib: f64::NAN, message });
-        }
         Err(GpuError::Reported { during: during.into(), message })
     }
 
