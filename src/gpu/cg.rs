@@ -273,11 +273,6 @@ impl GpuPcg {
         *a.pattern() == self.pattern
     }
 
-    /// The device.
-    pub fn gpu(&self) -> &Arc<Gpu> {
-        &self.gpu
-    }
-
     /// Unknowns.
     pub fn unknowns(&self) -> usize {
         3 * self.nodes

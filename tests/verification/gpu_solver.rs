@@ -251,6 +251,12 @@ fn failures_are_errors_with_numbers() {
     let direct = SolveParams { method: Method::Direct, ..SolveParams::default() };
     let e = solve::solve(&a, &b, &mut vec![0.0; b.len()], &direct, &backend, &Silent).unwrap_err();
     assert!(e.to_string().contains("CPU only"), "{e}");
+    // A device whose bindings cannot hold a vector: a clear error naming the sizes, no panic.
+    let tiny = Gpu::new(&GpuOptions { max_binding_bytes: Some(1024), ..Default::default() }).unwrap();
+    let tiny = Backend::Gpu(Arc::new(GpuBackend::new(tiny)));
+    let e = solve::solve(&a, &b, &mut vec![0.0; b.len()], &SolveParams::default(), &tiny, &Silent).unwrap_err();
+    assert!(matches!(e, SolveError::Gpu(organ_twin::gpu::GpuError::TooLarge { .. })), "{e}");
+    assert!(e.to_string().contains("MiB per storage binding"), "{e}");
     let odd = CsrMatrix::<f64>::identity(4);
     let e = solve::solve(&odd, &[1.0; 4], &mut [0.0; 4], &SolveParams::default(), &backend, &Silent).unwrap_err();
     assert!(e.to_string().contains("3 DOFs per node"), "{e}");
