@@ -4,6 +4,8 @@
 //
 // One invocation per node; M⁻¹ as in cg_update.wgsl (one row-major 3x3 block per node).
 //
+// Declarations (Scalars, the params structs, `real`, WG) come from common.wgsl.
+//
 // Bindings (group 0):
 //   0 params uniform VecParams   node count and workgroups
 //   1 cg     uniform Scalars     β; nothing runs once status != 0
@@ -12,41 +14,13 @@
 //   4 p      storage read_write  array<real>  3 per node
 // Dispatch: 2D grid of 256-wide workgroups, workgroup index = id.y * num_workgroups.x + id.x.
 
-struct VecParams {
-    nodes: u32,
-    workgroups: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-struct Scalars {
-    rz: f32,
-    pq: f32,
-    alpha: f32,
-    beta: f32,
-    rr: f32,
-    rr_stop: f32,
-    rescale: f32,
-    status: u32,
-    iteration: u32,
-    history_capacity: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-// Precision: `real` is f32; the host compiles a second variant with `alias real = f64;` where
-// the device has SHADER_F64 (the CG state in Scalars stays f32 in both).
-alias real = f32;
-
-const WG: u32 = 256u;
-
 @group(0) @binding(0) var<uniform> params: VecParams;
 @group(0) @binding(1) var<uniform> cg: Scalars;
 @group(0) @binding(2) var<storage, read> r: array<real>;
 @group(0) @binding(3) var<storage, read> minv: array<real>;
 @group(0) @binding(4) var<storage, read_write> p: array<real>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

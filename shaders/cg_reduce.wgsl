@@ -9,6 +9,8 @@
 // Once status != 0 (1 = residual reduced, hand back to the host; 2 = breakdown) nothing changes
 // until the host resets it, so a batch of recorded iterations stops where the state did.
 //
+// Declarations (Scalars, the params structs, `real`, WG) come from common.wgsl.
+//
 // Bindings (group 0):
 //   0 params   uniform ReduceParams        partial counts of the SpMV and of the vector kernels
 //   1 cg       storage read_write Scalars  the CG state
@@ -23,26 +25,6 @@ struct ReduceParams {
     _pad1: u32,
 }
 
-struct Scalars {
-    rz: f32,
-    pq: f32,
-    alpha: f32,
-    beta: f32,
-    rr: f32,
-    rr_stop: f32,
-    rescale: f32,
-    status: u32,
-    iteration: u32,
-    history_capacity: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-// Precision: `real` is f32; the host compiles a second variant with `alias real = f64;` where
-// the device has SHADER_F64 (the CG state in Scalars stays f32 in both).
-alias real = f32;
-
-const WG: u32 = 256u;
 const RUNNING: u32 = 0u;
 const REDUCED: u32 = 1u;
 const BREAKDOWN: u32 = 2u;
@@ -76,7 +58,7 @@ fn reduce(lid: u32, count: u32, paired: bool) -> vec2<real> {
     return sums[0];
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn alpha(@builtin(local_invocation_index) lid: u32) {
     let pq = f32(reduce(lid, params.spmv_partials, false).x);
     if lid == 0u && cg.status == RUNNING {
@@ -90,7 +72,7 @@ fn alpha(@builtin(local_invocation_index) lid: u32) {
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn beta(@builtin(local_invocation_index) lid: u32) {
     let s = vec2<f32>(reduce(lid, params.vec_partials, true));
     if lid == 0u && cg.status == RUNNING {
@@ -109,7 +91,7 @@ fn beta(@builtin(local_invocation_index) lid: u32) {
     }
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn restart(@builtin(local_invocation_index) lid: u32) {
     let s = vec2<f32>(reduce(lid, params.vec_partials, true));
     if lid == 0u && cg.status == RUNNING {

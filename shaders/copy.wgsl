@@ -2,6 +2,8 @@
 // (read + write) in the same run as the solver kernels, the denominator of the benchmark's
 // "percent of copy bandwidth".
 //
+// WG comes from common.wgsl.
+//
 // Bindings (group 0):
 //   0 params uniform CopyParams       number of vec4<f32> to copy, workgroups
 //   1 src    storage read  array<vec4<f32>>
@@ -15,13 +17,11 @@ struct CopyParams {
     _pad1: u32,
 }
 
-const WG: u32 = 256u;
-
 @group(0) @binding(0) var<uniform> params: CopyParams;
 @group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> dst: array<vec4<f32>>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -9,13 +9,16 @@
 // on the host). Equal to K x in exact arithmetic, but a stiffness annihilates rigid motions, so
 // for the smooth vectors CG converges to the products K_ij (x_j − x_i) are far smaller than
 // K_ij x_j and the f32 rounding shrinks with them: f32 then still makes progress on slender,
-// ill-conditioned structures where the plain product's cancellation loses every digit. Per 9 nonzeros this moves 36 B of values and 4 B of
-// column index (4.4 B per nonzero, against 8 B for scalar CSR), and the three x values of a block
-// column are contiguous.
+// ill-conditioned structures where the plain product's cancellation loses every digit.
+//
+// Per 9 nonzeros this moves 36 B of values and 4 B of column index (4.4 B per nonzero, against
+// 8 B for scalar CSR), and the three x values of a block column are contiguous.
 //
 // Large matrices are split into chunks of block rows so that each chunk's cols and vals fit in
 // one storage binding: row_ptr holds global block offsets, the chunk's buffers start at block
 // `block_base`, and its workgroups write partials[partial_base + workgroup].
+//
+// Declarations (Scalars, the params structs, `real`, WG) come from common.wgsl.
 //
 // Bindings (group 0):
 //   0 params   uniform SpmvParams  this chunk's rows, first block, first partial slot, workgroups
@@ -29,38 +32,6 @@
 //   8 partials storage write array<real>  one x·y partial sum per workgroup
 // Dispatch: 2D grid of 256-wide workgroups, workgroup index = id.y * num_workgroups.x + id.x.
 
-struct SpmvParams {
-    row_begin: u32,
-    row_end: u32,
-    block_base: u32,
-    partial_base: u32,
-    workgroups: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
-struct Scalars {
-    rz: f32,
-    pq: f32,
-    alpha: f32,
-    beta: f32,
-    rr: f32,
-    rr_stop: f32,
-    rescale: f32,
-    status: u32,
-    iteration: u32,
-    history_capacity: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-// Precision: `real` is f32; the host compiles a second variant with `alias real = f64;` where
-// the device has SHADER_F64 (the CG state in Scalars stays f32 in both).
-alias real = f32;
-
-const WG: u32 = 256u;
-
 @group(0) @binding(0) var<uniform> params: SpmvParams;
 @group(0) @binding(1) var<uniform> cg: Scalars;
 @group(0) @binding(2) var<storage, read> row_ptr: array<u32>;
@@ -73,7 +44,7 @@ const WG: u32 = 256u;
 
 var<workgroup> sums: array<real, WG>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -5,6 +5,8 @@
 // Chunks of rows as in spmv_bsr: row_ptr holds global entry offsets, the chunk's cols and vals
 // start at entry `block_base`, and its workgroups write partials[partial_base + workgroup].
 //
+// Declarations (Scalars, the params structs, `real`, WG) come from common.wgsl.
+//
 // Bindings (group 0):
 //   0 params   uniform SpmvParams  this chunk's rows, first entry, first partial slot, workgroups
 //   1 cg       uniform Scalars     nothing runs once status != 0
@@ -15,34 +17,6 @@
 //   6 y        storage write array<f32>  (rows of the chunk only)
 //   7 partials storage write array<f32>  one x·y partial sum per workgroup
 // Dispatch: 2D grid of 256-wide workgroups, workgroup index = id.y * num_workgroups.x + id.x.
-
-struct SpmvParams {
-    row_begin: u32,
-    row_end: u32,
-    block_base: u32,
-    partial_base: u32,
-    workgroups: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
-
-struct Scalars {
-    rz: f32,
-    pq: f32,
-    alpha: f32,
-    beta: f32,
-    rr: f32,
-    rr_stop: f32,
-    rescale: f32,
-    status: u32,
-    iteration: u32,
-    history_capacity: u32,
-    _pad0: u32,
-    _pad1: u32,
-}
-
-const WG: u32 = 256u;
 
 @group(0) @binding(0) var<uniform> params: SpmvParams;
 @group(0) @binding(1) var<uniform> cg: Scalars;
@@ -55,7 +29,7 @@ const WG: u32 = 256u;
 
 var<workgroup> sums: array<f32, WG>;
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WG)
 fn main(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(num_workgroups) nwg: vec3<u32>,

@@ -29,7 +29,7 @@ pub struct Copy {
 impl Copy {
     /// Compiles the kernel.
     pub fn new(device: &wgpu::Device) -> Self {
-        Copy { pipeline: pipeline(device, "copy", std::borrow::Cow::Borrowed(SOURCE), "main") }
+        Copy { pipeline: pipeline(device, "copy", super::Precision::F32.source(SOURCE), "main") }
     }
 
     /// Bind group: params, source, destination.

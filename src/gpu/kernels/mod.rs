@@ -23,7 +23,16 @@ pub use cg_reduce::Scalars;
 /// Invocations per workgroup of every kernel (the WGSL `WG` constant).
 pub const WORKGROUP: u32 = 256;
 
-/// Every shader with its file name, for validation.
+/// `shaders/common.wgsl`: the structs, `real` and `WG` every kernel uses; prepended to each
+/// kernel's source (WGSL has no include).
+pub const COMMON: &str = include_str!("../../../shaders/common.wgsl");
+
+/// The source a pipeline compiles: [`COMMON`] followed by the kernel's file.
+pub fn with_common(kernel: &str) -> String {
+    format!("{COMMON}\n{kernel}")
+}
+
+/// Every kernel with its file name, for validation (each is compiled after [`COMMON`]).
 pub const SOURCES: [(&str, &str); 6] = [
     ("spmv_bsr.wgsl", spmv_bsr::SOURCE),
     ("spmv_csr.wgsl", spmv_csr::SOURCE),
@@ -59,11 +68,13 @@ impl Precision {
         }
     }
 
-    /// The shader source in this precision (the f32 source with its `real` alias switched).
-    pub fn source(self, source: &'static str) -> Cow<'static, str> {
+    /// The full source of a kernel in this precision: [`COMMON`] and the kernel, with the
+    /// common `real` alias switched for f64.
+    pub fn source(self, kernel: &str) -> String {
+        let source = with_common(kernel);
         match self {
-            Precision::F32 => Cow::Borrowed(source),
-            Precision::F64 => Cow::Owned(source.replacen("alias real = f32;", "alias real = f64;", 1)),
+            Precision::F32 => source,
+            Precision::F64 => source.replacen("alias real = f32;", "alias real = f64;", 1),
         }
     }
 
@@ -159,15 +170,10 @@ pub fn grid(workgroups: u32, max_per_dimension: u32) -> (u32, u32) {
 }
 
 /// Builds the compute pipeline of `entry` in `source`, with the layout derived from the shader.
-pub(crate) fn pipeline(
-    device: &wgpu::Device,
-    label: &str,
-    source: Cow<'static, str>,
-    entry: &str,
-) -> wgpu::ComputePipeline {
+pub(crate) fn pipeline(device: &wgpu::Device, label: &str, source: String, entry: &str) -> wgpu::ComputePipeline {
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
         label: Some(label),
-        source: wgpu::ShaderSource::Wgsl(source),
+        source: wgpu::ShaderSource::Wgsl(Cow::Owned(source)),
     });
     device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
         label: Some(label),
@@ -240,8 +246,9 @@ mod tests {
         module
     }
 
+    /// The kernel `source` compiled after common.wgsl, as the pipelines are.
     fn module(name: &str, source: &str) -> naga::Module {
-        module_with(name, source, naga::valid::Capabilities::empty())
+        module_with(name, &with_common(source), naga::valid::Capabilities::empty())
     }
 
     #[test]
@@ -260,7 +267,7 @@ mod tests {
             ("cg_reduce.wgsl", cg_reduce::SOURCE),
         ] {
             let f64 = Precision::F64.source(source);
-            assert_ne!(f64, source, "{name} declares `alias real = f32;`");
+            assert_ne!(f64, Precision::F32.source(source), "common.wgsl declares `alias real = f32;`");
             assert!(
                 naga::valid::Validator::new(naga::valid::ValidationFlags::all(), naga::valid::Capabilities::empty())
                     .validate(&naga::front::wgsl::parse_str(&f64).unwrap())
@@ -281,6 +288,7 @@ mod tests {
             .collect();
         files.sort();
         let mut listed: Vec<String> = SOURCES.iter().map(|(n, _)| n.to_string()).collect();
+        listed.push("common.wgsl".into());
         listed.sort();
         assert_eq!(files, listed);
     }
@@ -309,28 +317,20 @@ mod tests {
 
     #[test]
     fn rust_structs_match_the_wgsl_layouts() {
-        let scalars_fields = |source| {
-            assert_layout!(
-                source,
-                "Scalars",
-                Scalars,
-                [rz, pq, alpha, beta, rr, rr_stop, rescale, status, iteration, history_capacity, _pad0, _pad1]
-            )
-        };
-        for source in [spmv_bsr::SOURCE, spmv_csr::SOURCE, cg_update::SOURCE, cg_direction::SOURCE, cg_reduce::SOURCE] {
-            scalars_fields(source);
-        }
-        for source in [spmv_bsr::SOURCE, spmv_csr::SOURCE] {
-            assert_layout!(
-                source,
-                "SpmvParams",
-                spmv_bsr::SpmvParams,
-                [row_begin, row_end, block_base, partial_base, workgroups, _pad0, _pad1, _pad2]
-            );
-        }
-        for source in [cg_update::SOURCE, cg_direction::SOURCE] {
-            assert_layout!(source, "VecParams", cg_update::VecParams, [nodes, workgroups, _pad0, _pad1]);
-        }
+        // The shared structs live in common.wgsl (compiled here with an empty kernel).
+        assert_layout!(
+            "",
+            "Scalars",
+            Scalars,
+            [rz, pq, alpha, beta, rr, rr_stop, rescale, status, iteration, history_capacity, _pad0, _pad1]
+        );
+        assert_layout!(
+            "",
+            "SpmvParams",
+            spmv_bsr::SpmvParams,
+            [row_begin, row_end, block_base, partial_base, workgroups, _pad0, _pad1, _pad2]
+        );
+        assert_layout!("", "VecParams", cg_update::VecParams, [nodes, workgroups, _pad0, _pad1]);
         assert_layout!(
             cg_reduce::SOURCE,
             "ReduceParams",

@@ -17,7 +17,7 @@ pub struct SpmvCsr {
 impl SpmvCsr {
     /// Compiles the kernel.
     pub fn new(device: &wgpu::Device) -> Self {
-        SpmvCsr { pipeline: pipeline(device, "spmv_csr", std::borrow::Cow::Borrowed(SOURCE), "main") }
+        SpmvCsr { pipeline: pipeline(device, "spmv_csr", super::Precision::F32.source(SOURCE), "main") }
     }
 
     /// Bind group for one chunk (`block_base` of the params counts entries).
