@@ -102,10 +102,11 @@ impl CsrSpmv {
         gpu.queue.write_buffer(&scalars, 0, bytemuck::bytes_of(&Scalars::default()));
         let limit = gpu.max_binding_bytes.min(gpu.max_buffer_bytes);
         let chunk_list = split_rows(&row_ptr, 4, limit, "one row of the CSR matrix")?;
-        let total: u64 = chunk_list.iter().map(|c| workgroups(c.row_end - c.row_begin) as u64).sum();
+        let chunk_params = SpmvParams::for_chunks(&chunk_list);
+        let total: u64 = chunk_params.iter().map(|p| p.workgroups as u64).sum();
         let partials = gpu.buffer("csr partials", 4 * total, STORAGE)?;
-        let (mut buffers, mut chunks, mut partial_base) = (Vec::new(), Vec::new(), 0);
-        for c in chunk_list {
+        let (mut buffers, mut chunks) = (Vec::new(), Vec::new());
+        for (c, params) in chunk_list.iter().zip(chunk_params) {
             let entries = (c.entry_end - c.entry_begin) as u64;
             let (cb, vb) = (
                 gpu.buffer("csr cols chunk", 4 * entries, STORAGE)?,
@@ -113,15 +114,6 @@ impl CsrSpmv {
             );
             gpu.queue.write_buffer(&cb, 0, bytemuck::cast_slice(&cols[c.entry_begin..c.entry_end]));
             gpu.queue.write_buffer(&vb, 0, bytemuck::cast_slice(&vals[c.entry_begin..c.entry_end]));
-            let params = SpmvParams {
-                row_begin: c.row_begin as u32,
-                row_end: c.row_end as u32,
-                block_base: c.entry_begin as u32,
-                partial_base,
-                workgroups: workgroups(c.row_end - c.row_begin),
-                ..Default::default()
-            };
-            partial_base += params.workgroups;
             let pb = gpu.buffer("csr params chunk", 32, UNIFORM)?;
             gpu.queue.write_buffer(&pb, 0, bytemuck::bytes_of(&params));
             let bind_group = gpu.kernels.spmv_csr.bind(

@@ -165,7 +165,7 @@ impl GpuPcg {
         let row_ptr = gpu.buffer("bsr row_ptr", 4 * (nodes as u64 + 1), STORAGE)?;
         gpu.queue.write_buffer(&row_ptr, 0, bytemuck::cast_slice(&bsr.row_ptr));
         let chunk_list = bsr.chunks(real, gpu.max_binding_bytes.min(gpu.max_buffer_bytes))?;
-        let spmv_partials: u32 = chunk_list.iter().map(|c| workgroups(c.row_end - c.row_begin)).sum();
+        let spmv_partials: u32 = SpmvParams::for_chunks(&chunk_list).iter().map(|p| p.workgroups).sum();
         let v = Vectors::new(&gpu, nodes, spmv_partials, real)?;
         let (vec_params, reduce_params) =
             (gpu.buffer("vec params", 16, UNIFORM)?, gpu.buffer("reduce params", 16, UNIFORM)?);
@@ -231,21 +231,11 @@ impl GpuPcg {
         [row_ptr, rowsum]: [&wgpu::Buffer; 2],
         v: &Vectors,
     ) -> Result<Vec<ChunkBuffers>, GpuError> {
-        let mut partial_base = 0;
         let mut out = Vec::new();
-        for chunk in chunks {
+        for (chunk, params) in chunks.iter().copied().zip(SpmvParams::for_chunks(&chunks)) {
             let blocks = (chunk.entry_end - chunk.entry_begin) as u64;
             let cols = gpu.buffer("bsr cols chunk", 4 * blocks, STORAGE)?;
             let vals = gpu.buffer("bsr vals chunk", 9 * real * blocks, STORAGE)?;
-            let params = SpmvParams {
-                row_begin: chunk.row_begin as u32,
-                row_end: chunk.row_end as u32,
-                block_base: chunk.entry_begin as u32,
-                partial_base,
-                workgroups: workgroups(chunk.row_end - chunk.row_begin),
-                ..Default::default()
-            };
-            partial_base += params.workgroups;
             let params_buffer = gpu.buffer("spmv params chunk", 32, UNIFORM)?;
             gpu.queue.write_buffer(&params_buffer, 0, bytemuck::bytes_of(&params));
             let bind_group = kernels.spmv_bsr.bind(

@@ -171,8 +171,8 @@ impl GpuBackend {
         b: &[f64],
         params: &SolveParams,
     ) -> Result<(Vec<f64>, SolveReport), SolveError> {
-        let mut report = SolveReport::new::<f32>(&super::Backend::Cpu, params, &super::vector::convert::<f32>(a));
-        report.backend = "gpu".into();
+        let mut report = SolveReport::new::<f64>(&super::Backend::Cpu, params, a);
+        (report.backend, report.precision) = ("gpu".into(), "f32".into());
         report.adapter = Some(self.gpu.describe());
         let b_norm = dot(b, b).sqrt();
         self.with_engine(a, params, Precision::F32, |engine| {

@@ -62,6 +62,14 @@ fn verification_systems() -> Vec<(&'static str, CsrMatrix<f64>, Vec<f64>)> {
         .collect()
 }
 
+/// The reference: the CPU's sparse Cholesky.
+fn direct(a: &CsrMatrix<f64>, b: &[f64]) -> Vec<f64> {
+    let mut x = vec![0.0; b.len()];
+    let params = SolveParams { method: Method::Direct, ..SolveParams::default() };
+    solve::solve(a, b, &mut x, &params, &Backend::Cpu, &Silent).unwrap();
+    x
+}
+
 fn relative_difference(x: &[f64], y: &[f64]) -> f64 {
     let d: f64 = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum();
     (d / y.iter().map(|v| v * v).sum::<f64>()).sqrt()
@@ -72,9 +80,7 @@ fn refined_gpu_solution_agrees_with_the_direct_solution_to_1e8() {
     let Some(gpu) = gpu() else { return };
     let backend = Backend::Gpu(gpu);
     for (name, a, b) in verification_systems() {
-        let mut direct = vec![0.0; b.len()];
-        let params = SolveParams { method: Method::Direct, ..SolveParams::default() };
-        solve::solve(&a, &b, &mut direct, &params, &Backend::Cpu, &Silent).unwrap();
+        let direct = direct(&a, &b);
         // f64 CPU CG for the iteration count (on the slender cantilever it may end just short
         // of 1e-10 after its restarts; the count is what matters here).
         let mut cpu_cg = vec![0.0; b.len()];
@@ -113,16 +119,7 @@ fn every_preconditioner_reaches_f64_accuracy_on_the_implant() {
     let backend = Backend::Gpu(gpu);
     let (mesh, text) = implant();
     let (a, b) = build(&text, mesh).unwrap().constrained_system();
-    let mut direct = vec![0.0; b.len()];
-    solve::solve(
-        &a,
-        &b,
-        &mut direct,
-        &SolveParams { method: Method::Direct, ..Default::default() },
-        &Backend::Cpu,
-        &Silent,
-    )
-    .unwrap();
+    let direct = direct(&a, &b);
     for pre in [PreconditionerKind::None, PreconditionerKind::Jacobi, PreconditionerKind::BlockJacobi] {
         let params = SolveParams { preconditioner: pre, max_iterations: 100_000, ..SolveParams::default() };
         let mut x = vec![0.0; b.len()];
@@ -193,16 +190,7 @@ fn lowered_binding_and_dispatch_limits_split_and_still_agree() {
     assert!(chunks.len() > 4, "{} chunks", chunks.len());
     assert!(chunks.iter().any(|(_, grid)| grid.1 > 1) && engine.vector_grid().1 > 1);
     drop(engine);
-    let mut direct = vec![0.0; b.len()];
-    solve::solve(
-        &a,
-        &b,
-        &mut direct,
-        &SolveParams { method: Method::Direct, ..Default::default() },
-        &Backend::Cpu,
-        &Silent,
-    )
-    .unwrap();
+    let direct = direct(&a, &b);
     let mut x = vec![0.0; b.len()];
     let split = Backend::Gpu(Arc::new(GpuBackend::new(small.clone())));
     let r = solve::solve(&a, &b, &mut x, &SolveParams::default(), &split, &Silent).unwrap();

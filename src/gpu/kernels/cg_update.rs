@@ -1,7 +1,7 @@
 //! Host module of `shaders/cg_update.wgsl`: `x += αp`, `r −= αq`, `z = M⁻¹r` and the
 //! per-workgroup partial sums of `(r·z, r·r)`, one invocation per node.
 
-use super::{bind, dispatch, pipeline, tree_sum, Precision, Scalars, WORKGROUP};
+use super::{bind, dispatch, pipeline, workgroup_sums, Precision, Scalars};
 
 /// WGSL source.
 pub const SOURCE: &str = include_str!("../../../shaders/cg_update.wgsl");
@@ -91,25 +91,20 @@ pub fn reference(
         return;
     }
     let (p, q) = pq;
-    for wg in 0..params.workgroups {
-        let slots: Vec<[f32; 2]> = (0..WORKGROUP)
-            .map(|lid| {
-                let node = (wg * WORKGROUP + lid) as usize;
-                if node >= params.nodes as usize {
-                    return [0.0, 0.0];
-                }
-                let o = 3 * node;
-                for i in o..o + 3 {
-                    x[i] += cg.alpha * p[i];
-                    r[i] -= cg.alpha * q[i];
-                }
-                let rv = [r[o], r[o + 1], r[o + 2]];
-                let z = block_apply(&minv[9 * node..9 * node + 9], rv);
-                [rv[0] * z[0] + rv[1] * z[1] + rv[2] * z[2], rv[0] * rv[0] + rv[1] * rv[1] + rv[2] * rv[2]]
-            })
-            .collect();
-        let s = tree_sum(slots);
-        partials[2 * wg as usize] = s[0];
-        partials[2 * wg as usize + 1] = s[1];
+    let sums = workgroup_sums(params.workgroups, |node| {
+        if node >= params.nodes as usize {
+            return [0.0, 0.0];
+        }
+        let o = 3 * node;
+        for i in o..o + 3 {
+            x[i] += cg.alpha * p[i];
+            r[i] -= cg.alpha * q[i];
+        }
+        let rv = [r[o], r[o + 1], r[o + 2]];
+        let z = block_apply(&minv[9 * node..9 * node + 9], rv);
+        [rv[0] * z[0] + rv[1] * z[1] + rv[2] * z[2], rv[0] * rv[0] + rv[1] * rv[1] + rv[2] * rv[2]]
+    });
+    for (wg, s) in sums.iter().enumerate() {
+        partials[2 * wg..2 * wg + 2].copy_from_slice(s);
     }
 }

@@ -216,6 +216,14 @@ pub(crate) fn dispatch(
     pass.dispatch_workgroups(grid.0, grid.1, 1);
 }
 
+/// CPU twin of a kernel's workgroups: `invocation` runs for every global invocation index
+/// (`workgroup × 256 + local`) of `workgroups` workgroups, and each workgroup's results are
+/// summed by [`tree_sum`], as the kernel's shared-memory reduction does.
+pub fn workgroup_sums<const N: usize>(workgroups: u32, mut invocation: impl FnMut(usize) -> [f32; N]) -> Vec<[f32; N]> {
+    let size = WORKGROUP as usize;
+    (0..workgroups as usize).map(|wg| tree_sum((0..size).map(|lid| invocation(wg * size + lid)).collect())).collect()
+}
+
 /// Sum of `values` in the order of the kernels' workgroup reduction: a binary tree over 256
 /// slots (the CPU twin of the `sums` loops in the shaders).
 pub fn tree_sum<const N: usize>(mut slots: Vec<[f32; N]>) -> [f32; N] {

@@ -11,7 +11,9 @@
 //! block row sums `S_i` (see the shader header): it costs 36 B per node more and keeps f32
 //! accurate on the smooth vectors of ill-conditioned structures.
 
-use super::{bind, dispatch, pipeline, tree_sum, Precision, Scalars, WORKGROUP};
+use crate::gpu::bsr::Chunk;
+
+use super::{bind, dispatch, pipeline, workgroup_sums, Precision, Scalars};
 
 /// WGSL source.
 pub const SOURCE: &str = include_str!("../../../shaders/spmv_bsr.wgsl");
@@ -36,6 +38,28 @@ pub struct SpmvParams {
     pub _pad1: u32,
     /// Padding.
     pub _pad2: u32,
+}
+
+impl SpmvParams {
+    /// The params of each chunk, their workgroups' partial-sum slots laid end to end.
+    pub fn for_chunks(chunks: &[Chunk]) -> Vec<SpmvParams> {
+        let mut partial_base = 0;
+        chunks
+            .iter()
+            .map(|c| {
+                let params = SpmvParams {
+                    row_begin: c.row_begin as u32,
+                    row_end: c.row_end as u32,
+                    block_base: c.entry_begin as u32,
+                    partial_base,
+                    workgroups: super::workgroups(c.row_end - c.row_begin),
+                    ..Default::default()
+                };
+                partial_base += params.workgroups;
+                params
+            })
+            .collect()
+    }
 }
 
 /// The buffers one chunk binds, in binding order.
@@ -129,30 +153,28 @@ pub fn reference(
     }
     let MatrixChunk { row_ptr, cols, vals, rowsum } = matrix;
     let block = |v: &[f32], x: [f32; 3], i: usize| v[3 * i] * x[0] + v[3 * i + 1] * x[1] + v[3 * i + 2] * x[2];
-    for wg in 0..params.workgroups {
-        let slots: Vec<[f32; 1]> = (0..WORKGROUP)
-            .map(|lid| {
-                let row = (params.row_begin + wg * WORKGROUP + lid) as usize;
-                if row >= params.row_end as usize {
-                    return [0.0];
-                }
-                let xi = [x[3 * row], x[3 * row + 1], x[3 * row + 2]];
-                let mut acc = [0.0f32; 3];
-                for k in row_ptr[row]..row_ptr[row + 1] {
-                    let local = (k - params.block_base) as usize;
-                    let c = 3 * cols[local] as usize;
-                    let xc = [x[c] - xi[0], x[c + 1] - xi[1], x[c + 2] - xi[2]];
-                    for (i, a) in acc.iter_mut().enumerate() {
-                        *a += block(&vals[9 * local..9 * local + 9], xc, i);
-                    }
-                }
-                for (i, a) in acc.iter_mut().enumerate() {
-                    *a += block(&rowsum[9 * row..9 * row + 9], xi, i);
-                }
-                y[3 * row..3 * row + 3].copy_from_slice(&acc);
-                [acc[0] * xi[0] + acc[1] * xi[1] + acc[2] * xi[2]]
-            })
-            .collect();
-        partials[(params.partial_base + wg) as usize] = tree_sum(slots)[0];
+    let sums = workgroup_sums(params.workgroups, |i| {
+        let row = params.row_begin as usize + i;
+        if row >= params.row_end as usize {
+            return [0.0];
+        }
+        let xi = [x[3 * row], x[3 * row + 1], x[3 * row + 2]];
+        let mut acc = [0.0f32; 3];
+        for k in row_ptr[row]..row_ptr[row + 1] {
+            let local = (k - params.block_base) as usize;
+            let c = 3 * cols[local] as usize;
+            let xc = [x[c] - xi[0], x[c + 1] - xi[1], x[c + 2] - xi[2]];
+            for (i, a) in acc.iter_mut().enumerate() {
+                *a += block(&vals[9 * local..9 * local + 9], xc, i);
+            }
+        }
+        for (i, a) in acc.iter_mut().enumerate() {
+            *a += block(&rowsum[9 * row..9 * row + 9], xi, i);
+        }
+        y[3 * row..3 * row + 3].copy_from_slice(&acc);
+        [acc[0] * xi[0] + acc[1] * xi[1] + acc[2] * xi[2]]
+    });
+    for (wg, s) in sums.iter().enumerate() {
+        partials[params.partial_base as usize + wg] = s[0];
     }
 }

@@ -3,7 +3,7 @@
 //! [`super::spmv_bsr`] (see there for why the CG uses blocks).
 
 use super::spmv_bsr::{MatrixChunk, SpmvBuffers, SpmvParams};
-use super::{dispatch, pipeline, tree_sum, Scalars, WORKGROUP};
+use super::{dispatch, pipeline, workgroup_sums, Scalars};
 
 /// WGSL source.
 pub const SOURCE: &str = include_str!("../../../shaders/spmv_csr.wgsl");
@@ -44,22 +44,20 @@ pub fn reference(
         return;
     }
     let MatrixChunk { row_ptr, cols, vals, .. } = matrix;
-    for wg in 0..params.workgroups {
-        let slots: Vec<[f32; 1]> = (0..WORKGROUP)
-            .map(|lid| {
-                let row = (params.row_begin + wg * WORKGROUP + lid) as usize;
-                if row >= params.row_end as usize {
-                    return [0.0];
-                }
-                let mut acc = 0.0f32;
-                for k in row_ptr[row]..row_ptr[row + 1] {
-                    let local = (k - params.block_base) as usize;
-                    acc += vals[local] * x[cols[local] as usize];
-                }
-                y[row] = acc;
-                [acc * x[row]]
-            })
-            .collect();
-        partials[(params.partial_base + wg) as usize] = tree_sum(slots)[0];
+    let sums = workgroup_sums(params.workgroups, |i| {
+        let row = params.row_begin as usize + i;
+        if row >= params.row_end as usize {
+            return [0.0];
+        }
+        let mut acc = 0.0f32;
+        for k in row_ptr[row]..row_ptr[row + 1] {
+            let local = (k - params.block_base) as usize;
+            acc += vals[local] * x[cols[local] as usize];
+        }
+        y[row] = acc;
+        [acc * x[row]]
+    });
+    for (wg, s) in sums.iter().enumerate() {
+        partials[params.partial_base as usize + wg] = s[0];
     }
 }
