@@ -301,6 +301,20 @@ impl Assembler {
         Ok(())
     }
 
+    /// The position in the matrix values of entry `(3 sa, 3 sb)` of the block coupling slots
+    /// `sa` and `sb`, and the length of each of the three rows of slot `sa` (entry `(3 sa + i,
+    /// 3 sb + j)` lies at `position + i · width + j`); `None` when the slots share no cell.
+    pub fn block_entry(&self, sa: usize, sb: usize) -> Option<(usize, usize)> {
+        let row = &self.block_cols[self.block_offsets[sa]..self.block_offsets[sa + 1]];
+        let k = row.binary_search(&sb).ok()?;
+        Some((self.pattern.major_offsets()[3 * sa] + 3 * k, 3 * row.len()))
+    }
+
+    /// DOF slots of the nodes of cell `c`, in the cell's node order.
+    pub fn cell_slots(&self, c: usize) -> &[usize] {
+        &self.cell_nodes[self.cell_offsets[c]..self.cell_offsets[c + 1]]
+    }
+
     /// The source id of cell `c` (for messages).
     pub fn cell_id(&self, c: usize) -> u64 {
         self.cell_ids[c]

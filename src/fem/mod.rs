@@ -1,5 +1,7 @@
-//! Finite elements for small-strain linear elasticity on Tet4 and Tet10 meshes.
+//! Finite elements on Tet4 and Tet10 meshes: small-strain linear elasticity, and total-Lagrangian
+//! finite strain with hyperelastic laws, follower pressure and cavity volumes.
 //!
+//! Small strain:
 //! Find `u` with `u = ū` on the supported boundary such that for every admissible `v`
 //!
 //! `∫_Ω σ(u) : ε(v) dV = ∫_Ω b · v dV + ∫_Γ t · v dA`,  `σ = λ tr(ε) I + 2 μ ε`.
@@ -15,15 +17,25 @@
 //! | [`assembly`] | sparsity pattern once, parallel value refill, serial oracle |
 //! | [`load`] | consistent nodal loads from tractions, pressures, body and nodal forces |
 //! | [`constraint`] | Dirichlet elimination and the rigid-body check |
+//! | [`laplace`] | the scalar Laplace stiffness and nodal-field gradients (auxiliary potentials) |
 //! | [`post`] | stresses, von Mises, nodal averages, point location, error norms |
+//! | [`hyper`] | hyperelastic laws (neo-Hookean, Guccione, Holzapfel–Ogden, St Venant–Kirchhoff) and the isochoric split |
+//! | [`finite_strain`] | finite-strain residual and tangent with mean-dilatation volumetric part and active stress |
+//! | [`pressure`] | follower pressure and its load stiffness |
+//! | [`cavity`] | the volume enclosed by an open surface and the plane of its rim |
 
 pub mod assembly;
+pub mod cavity;
 pub mod constraint;
 pub mod dofs;
 pub mod element;
+pub mod finite_strain;
+pub mod hyper;
+pub mod laplace;
 pub mod load;
 pub mod material;
 pub mod post;
+pub mod pressure;
 pub mod quadrature;
 
 pub use assembly::Assembler;
@@ -58,6 +70,14 @@ pub enum FemError {
         cells: usize,
         /// Number of materials given.
         given: usize,
+    },
+    /// A deformation makes `det F ≤ 0` at a quadrature point (the cell turns inside out).
+    #[error("the deformation inverts cell {cell} (det F = {j:.3e} <= 0 at a quadrature point)")]
+    Inverted {
+        /// Source id of the cell.
+        cell: u64,
+        /// The offending `det F`.
+        j: f64,
     },
     /// The supports leave a rigid-body motion free.
     #[error(

@@ -18,6 +18,7 @@
 pub mod cg;
 pub mod direct;
 pub mod gpu;
+pub mod newton;
 pub mod precond;
 pub mod vector;
 
