@@ -331,3 +331,110 @@ fn mesh_then_convert_then_info() {
     let o = run(&["convert", &msh, &dir.path().join("x.stl").display().to_string()]);
     assert_eq!(o.status.code(), Some(65));
 }
+
+#[test]
+fn quasi_static_run_writes_the_step_series_and_the_pv_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("twin");
+    let o = run(&["run", &scenario("lv_twin.toml"), "--out", out.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["completed_steps"], 10);
+    let steps = v["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 10);
+    for (i, s) in steps.iter().enumerate() {
+        assert!(out.join(format!("step_{:04}.vtu", i + 1)).is_file(), "step {}", i + 1);
+        assert!(s["newton_iterations"].as_u64().unwrap() > 0);
+        // Incompressible by augmented Lagrangian: every cell within 1e-4 of its volume.
+        assert!(s["volume_change"].as_f64().unwrap().abs() < 1e-4, "{}", s["volume_change"]);
+    }
+    // Filling raises the cavity volume; contraction against a rising pressure lowers it.
+    let vol = |k: usize| steps[k]["cavities"]["lv"]["volume_ml"].as_f64().unwrap();
+    assert!(vol(3) > vol(0) && vol(9) < vol(3), "{} {} {}", vol(0), vol(3), vol(9));
+    let pvd = std::fs::read_to_string(out.join("result.pvd")).unwrap();
+    assert_eq!(pvd.matches("<DataSet").count(), 10);
+    let csv = std::fs::read_to_string(out.join("pv.csv")).unwrap();
+    assert!(csv.starts_with("step,stage,lv_pressure_kPa,lv_volume_mm3,lv_volume_mL\n"), "{csv}");
+    assert_eq!(csv.lines().count(), 11);
+    let vtu = std::fs::read_to_string(out.join("step_0010.vtu")).unwrap();
+    for array in
+        ["displacement", "cauchy_stress", "von_mises", "J", "E_ff", "sigma_ff", "active_tension", "fiber", "sheet"]
+    {
+        assert!(vtu.contains(&format!("Name=\"{array}\"")), "VTU lacks {array}");
+    }
+    assert!(!std::fs::read_dir(&out).unwrap().any(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with(".partial")));
+}
+
+/// The thick sphere's pressure has a maximum (4.36 kPa for these radii and μ): pressure control
+/// cannot pass it, so the run must stop, keep its converged steps, say so and exit 1.
+#[test]
+fn a_quasi_static_step_that_cannot_converge_exits_1_and_keeps_the_converged_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &[
+            "mesh",
+            "sphere",
+            "--inner",
+            "7",
+            "--outer",
+            "10",
+            "--subdivisions",
+            "2",
+            "--layers",
+            "1",
+            "--order",
+            "2",
+            "-o",
+            "s.msh",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let toml = r#"
+name = "past_the_maximum"
+units = { length = "mm", stress = "kPa" }
+[mesh]
+file = "s.msh"
+[[material]]
+region = "all"
+model = "neo_hookean"
+mu = 10.0
+[[support]]
+kind = "symmetry"
+surface = "symmetry_x"
+[[support]]
+kind = "symmetry"
+surface = "symmetry_y"
+[[support]]
+kind = "symmetry"
+surface = "symmetry_z"
+[[load]]
+kind = "pressure"
+surface = "inner"
+value = 6.0
+follower = true
+[analysis]
+kind = "quasi_static"
+steps = 4
+max_cutbacks = 3
+"#;
+    std::fs::write(dir.path().join("s.toml"), toml).unwrap();
+    let o = run_in(dir.path(), &["run", "s.toml", "--json", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("step 3") && err.contains("failed") && err.contains("converged steps are kept"), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["status"], "failed");
+    assert_eq!(v["completed_steps"], 2);
+    assert!(v["message"].as_str().unwrap().contains("step 3"));
+    let folder = dir.path().join("out/past_the_maximum");
+    assert!(folder.join("step_0002.vtu").is_file() && !folder.join("step_0003.vtu").exists());
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["status"], "failed");
+}

@@ -24,6 +24,9 @@ mod oracles;
 #[path = "verification/scenarios.rs"]
 mod scenarios;
 
+#[path = "verification/finite_strain.rs"]
+mod finite_strain;
+
 #[path = "verification/gpu_kernels.rs"]
 mod gpu_kernels;
 

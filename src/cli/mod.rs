@@ -8,6 +8,7 @@
 mod bench;
 mod generate;
 mod info;
+mod quasi_static;
 mod run;
 
 use std::path::PathBuf;

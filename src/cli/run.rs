@@ -10,6 +10,8 @@ use crate::io::{self, Format};
 use crate::mesh::BuildOptions;
 use crate::progress::Progress;
 use crate::solve::SolveError;
+use crate::twin::analysis::AnalysisKind;
+use crate::twin::quasi_static::QuasiStatic;
 use crate::twin::scenario::base_dir;
 use crate::twin::{resolve_backend, BackendChoice, Problem, Scenario, ScenarioError, Solution};
 
@@ -39,13 +41,13 @@ impl From<ScenarioError> for Failure {
 }
 
 /// Progress bars on standard error (hidden with `--quiet` or when stderr is not a terminal).
-struct Bars {
+pub(super) struct Bars {
     quiet: bool,
     bar: Mutex<Option<ProgressBar>>,
 }
 
 impl Bars {
-    fn new(quiet: bool) -> Bars {
+    pub(super) fn new(quiet: bool) -> Bars {
         Bars { quiet, bar: Mutex::new(None) }
     }
 }
@@ -123,8 +125,12 @@ pub fn run(
 ) -> Result<(), Failure> {
     let (scenario, mesh, source) = load(path, quiet)?;
     let choice = backend.unwrap_or(scenario.solver.backend);
-    let backend = resolve_backend(choice, scenario.solver.method)?;
+    let backend = resolve_backend(choice, scenario.solver.method_for(scenario.analysis_kind(), choice))?;
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    if scenario.analysis_kind() == AnalysisKind::QuasiStatic {
+        let analysis = QuasiStatic::build(scenario, mesh, &source)?;
+        return super::quasi_static::run(analysis, &backend, &out, json, quiet);
+    }
     let bars = Bars::new(quiet);
     let problem = Problem::build(scenario, mesh, &source, &bars)?;
     let solution = problem.solve(&backend, &bars)?;

@@ -216,6 +216,20 @@ pub fn write_vtu_with(mesh: &Mesh, point: &[Field], cell: &[Field], w: &mut dyn 
     vtk::write_vtu_with(mesh, point, cell, w).map_err(std::io::Error::other)
 }
 
+/// Writes a ParaView collection (`.pvd`) that plays `(time, file)` entries as a time series; the
+/// files are referenced relative to the `.pvd` file.
+pub fn write_pvd(w: &mut dyn Write, entries: &[(f64, String)]) -> std::io::Result<()> {
+    writeln!(w, r#"<?xml version="1.0"?>"#)?;
+    writeln!(w, r#"<VTKFile type="Collection" version="0.1" byte_order="LittleEndian">"#)?;
+    writeln!(w, "  <Collection>")?;
+    for (t, file) in entries {
+        let escaped = file.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+        writeln!(w, r#"    <DataSet timestep="{t}" group="" part="0" file="{escaped}"/>"#)?;
+    }
+    writeln!(w, "  </Collection>")?;
+    writeln!(w, "</VTKFile>")
+}
+
 /// Writes a sparse matrix in Matrix Market coordinate format (`real general`), atomically.
 ///
 /// nalgebra-sparse writes the banner in lower case (`%%matrixmarket`), which strict readers

@@ -4,15 +4,25 @@
 //! | module | what it holds |
 //! | --- | --- |
 //! | [`scenario`] | the TOML format and its checks |
+//! | [`analysis`] | the finite-strain tables: `[analysis]`, `[fibers]`, `[[cavity]]`, hyperelastic material keys |
+//! | [`steps`] | the load schedule of a quasi-static analysis |
+//! | [`fibres`] | fibre frames per cell: from mesh fields or rule-based (Bayer et al. 2012) |
+//! | [`mechanics`] | the finite-strain equilibrium as a nonlinear system (loads, follower pressure, supports) |
+//! | [`quasi_static`] | the quasi-static finite-strain driver, in numbered steps |
 //! | [`select`] | named surfaces, node sets and geometric selectors resolved on a mesh |
 //! | [`problem`] | the static linear-elastic driver, in numbered steps |
 //! | [`summary`] | `summary.json` |
 //! | [`benchmark`] | the brick that `organ-twin bench` and the criterion benches solve |
 
+pub mod analysis;
 pub mod benchmark;
+pub mod fibres;
+pub mod mechanics;
 pub mod problem;
+pub mod quasi_static;
 pub mod scenario;
 pub mod select;
+pub mod steps;
 pub mod summary;
 
 pub use problem::{Problem, Solution};

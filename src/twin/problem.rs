@@ -168,7 +168,7 @@ impl Problem {
     pub fn solve(&self, backend: &Backend, progress: &dyn Progress) -> Result<Solution, ScenarioError> {
         let spec = &self.scenario.solver;
         let params = SolveParams {
-            method: spec.method,
+            method: spec.method_for(super::analysis::AnalysisKind::Static, spec.backend),
             preconditioner: spec.preconditioner,
             rtol: spec.rtol,
             max_iterations: spec.max_iterations,
@@ -282,8 +282,7 @@ fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<L
     let mut by_region: Vec<(Option<i32>, LinearElastic)> = Vec::new();
     for (i, m) in scenario.materials.iter().enumerate() {
         let entry = format!("material[{}] (region {})", i + 1, m.region);
-        let material = LinearElastic::new(m.youngs_modulus * stress, m.poisson_ratio)
-            .map_err(|e| (entry.clone(), e.to_string()))?;
+        let material = m.linear(stress).map_err(|e| (entry.clone(), e))?;
         let ids = region_ids(mesh, &m.region).map_err(|msg| (entry, msg))?;
         match ids {
             None => by_region.push((None, material)),
@@ -312,7 +311,7 @@ fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<L
 }
 
 /// Region ids a reference names (`None` for "all").
-fn region_ids(mesh: &Mesh, r: &RegionRef) -> Result<Option<Vec<i32>>, String> {
+pub(super) fn region_ids(mesh: &Mesh, r: &RegionRef) -> Result<Option<Vec<i32>>, String> {
     let available = || {
         mesh.regions()
             .iter()
@@ -341,7 +340,7 @@ fn region_ids(mesh: &Mesh, r: &RegionRef) -> Result<Option<Vec<i32>>, String> {
 }
 
 /// Cells of a region reference (all cells when none is given).
-fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usize>, String> {
+pub(super) fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usize>, String> {
     let ids = match r {
         None => None,
         Some(r) => region_ids(mesh, r)?,
@@ -352,18 +351,19 @@ fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usize>, String
 }
 
 /// An entry of the scenario (e.g. `support[2]`) and what is wrong with it.
-type EntryError = (String, String);
+pub(super) type EntryError = (String, String);
 
 /// Supports resolved to prescribed DOFs (SI), with the support owning each DOF's reaction.
-struct Supports {
-    bc: Dirichlet,
-    owners: Vec<usize>,
-    names: Vec<String>,
+#[derive(Debug, Clone)]
+pub(super) struct Supports {
+    pub(super) bc: Dirichlet,
+    pub(super) owners: Vec<usize>,
+    pub(super) names: Vec<String>,
 }
 
 /// Step 2: every support's nodes and components; a DOF prescribed twice must get the same value,
 /// and its reaction belongs to the first support listed.
-fn resolve_supports(
+pub(super) fn resolve_supports(
     scenario: &Scenario,
     mesh: &Mesh,
     dofs: &DofMap,
@@ -492,7 +492,7 @@ fn resolve_loads(
 }
 
 /// Step 4: the cell and reference coordinates of every probe.
-fn locate_probes(scenario: &Scenario, mesh: &Mesh) -> Result<Vec<(usize, [f64; 3])>, EntryError> {
+pub(super) fn locate_probes(scenario: &Scenario, mesh: &Mesh) -> Result<Vec<(usize, [f64; 3])>, EntryError> {
     scenario
         .probes
         .iter()

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::analysis::{AnalysisKind, AnalysisSpec, CavitySpec, FibreSpec};
 use super::ScenarioError;
 
 /// A parsed scenario (values still in the scenario's units).
@@ -39,6 +40,15 @@ pub struct Scenario {
     /// Points where the displacement is reported.
     #[serde(rename = "probe", default)]
     pub probes: Vec<ProbeSpec>,
+    /// Analysis kind, load steps and Newton settings.
+    #[serde(default)]
+    pub analysis: AnalysisSpec,
+    /// Where the fibre frame comes from (anisotropic laws).
+    #[serde(rename = "fibers", default)]
+    pub fibres: Option<FibreSpec>,
+    /// Cavities whose volume is reported.
+    #[serde(rename = "cavity", default)]
+    pub cavities: Vec<CavitySpec>,
 }
 
 /// Length unit of the scenario (and of the mesh coordinates).
@@ -179,11 +189,30 @@ impl std::fmt::Display for RegionRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
-    /// Isotropic small-strain linear elasticity.
+    /// Isotropic linear elasticity (St Venant–Kirchhoff in finite-strain analyses).
     LinearElastic,
+    /// Nearly incompressible neo-Hookean.
+    NeoHookean,
+    /// Guccione's transversely isotropic myocardium law.
+    Guccione,
+    /// Holzapfel–Ogden (2009) orthotropic myocardium law.
+    HolzapfelOgden,
 }
 
-/// A material assigned to a region.
+impl Model {
+    /// Name as in scenario files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::LinearElastic => "linear_elastic",
+            Model::NeoHookean => "neo_hookean",
+            Model::Guccione => "guccione",
+            Model::HolzapfelOgden => "holzapfel_ogden",
+        }
+    }
+}
+
+/// A material assigned to a region. Which parameters a model takes is checked by
+/// [`MaterialSpec::check_keys`]; stiffnesses are in the stress unit, exponents dimensionless.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialSpec {
@@ -191,10 +220,54 @@ pub struct MaterialSpec {
     pub region: RegionRef,
     /// Constitutive model.
     pub model: Model,
-    /// Young's modulus (stress unit).
-    pub youngs_modulus: f64,
-    /// Poisson's ratio.
-    pub poisson_ratio: f64,
+    /// Young's modulus (`linear_elastic`).
+    #[serde(default)]
+    pub youngs_modulus: Option<f64>,
+    /// Poisson's ratio (`linear_elastic`).
+    #[serde(default)]
+    pub poisson_ratio: Option<f64>,
+    /// Shear modulus (`neo_hookean`).
+    #[serde(default)]
+    pub mu: Option<f64>,
+    /// Bulk modulus of the split laws (default 1000 × their shear-like stiffness).
+    #[serde(default)]
+    pub bulk_modulus: Option<f64>,
+    /// Guccione `C`.
+    #[serde(default)]
+    pub c: Option<f64>,
+    /// Guccione `b_f`.
+    #[serde(default)]
+    pub bf: Option<f64>,
+    /// Guccione `b_t`.
+    #[serde(default)]
+    pub bt: Option<f64>,
+    /// Guccione `b_fs`.
+    #[serde(default)]
+    pub bfs: Option<f64>,
+    /// Holzapfel–Ogden `a`.
+    #[serde(default)]
+    pub a: Option<f64>,
+    /// Holzapfel–Ogden `b`.
+    #[serde(default)]
+    pub b: Option<f64>,
+    /// Holzapfel–Ogden `a_f`.
+    #[serde(default)]
+    pub a_f: Option<f64>,
+    /// Holzapfel–Ogden `b_f`.
+    #[serde(default)]
+    pub b_f: Option<f64>,
+    /// Holzapfel–Ogden `a_s`.
+    #[serde(default)]
+    pub a_s: Option<f64>,
+    /// Holzapfel–Ogden `b_s`.
+    #[serde(default)]
+    pub b_s: Option<f64>,
+    /// Holzapfel–Ogden `a_fs`.
+    #[serde(default)]
+    pub a_fs: Option<f64>,
+    /// Holzapfel–Ogden `b_fs`.
+    #[serde(default)]
+    pub b_fs: Option<f64>,
 }
 
 /// A coordinate axis.
@@ -307,6 +380,8 @@ pub enum LoadKind {
     Nodal,
     /// Force per volume (vector, stress / length) over a region.
     Body,
+    /// Active fibre tension `T_a` (scalar, stress unit) over a region: `S_a = T_a f₀ ⊗ f₀`.
+    ActiveTension,
 }
 
 /// A scalar or a 3-vector.
@@ -337,11 +412,14 @@ pub struct LoadSpec {
     /// Geometric selector.
     #[serde(default)]
     pub select: Option<Selector>,
-    /// Region for body loads (default all).
+    /// Region for body loads and active tension (default all).
     #[serde(default)]
     pub region: Option<RegionRef>,
-    /// Magnitude: scalar for pressure, vector otherwise.
+    /// Magnitude: scalar for pressure and active tension, vector otherwise.
     pub value: Value,
+    /// A pressure that acts on the deformed surface (finite-strain analyses).
+    #[serde(default)]
+    pub follower: bool,
 }
 
 /// Backend choice in a scenario or on the command line.
@@ -364,9 +442,10 @@ pub struct SolverSpec {
     /// Backend.
     #[serde(default)]
     pub backend: BackendChoice,
-    /// Method.
+    /// Method (default `cg` for static analyses; `direct` for quasi-static ones on the CPU, `cg`
+    /// on the GPU); see [`SolverSpec::method_for`].
     #[serde(default)]
-    pub method: crate::solve::Method,
+    pub method: Option<crate::solve::Method>,
     /// Preconditioner.
     #[serde(default)]
     pub preconditioner: crate::solve::PreconditionerKind,
@@ -390,11 +469,24 @@ impl Default for SolverSpec {
     fn default() -> Self {
         SolverSpec {
             backend: BackendChoice::default(),
-            method: Default::default(),
+            method: None,
             preconditioner: Default::default(),
             rtol: default_rtol(),
             max_iterations: default_max_iterations(),
         }
+    }
+}
+
+impl SolverSpec {
+    /// The method: as given, else CG for static analyses and for the GPU backend, and the
+    /// sparse direct solver for quasi-static ones (their tangents, with a bulk modulus a thousand
+    /// times the shear stiffness, are too ill-conditioned for block-Jacobi CG).
+    pub fn method_for(&self, kind: AnalysisKind, backend: BackendChoice) -> crate::solve::Method {
+        use crate::solve::Method;
+        self.method.unwrap_or(match (kind, backend) {
+            (AnalysisKind::QuasiStatic, BackendChoice::Cpu | BackendChoice::Auto) => Method::Direct,
+            _ => Method::Cg,
+        })
     }
 }
 
@@ -446,10 +538,11 @@ impl Scenario {
             return bad("material".into(), "no [[material]] given; every region needs one".into());
         }
         for (i, m) in self.materials.iter().enumerate() {
-            if let Err(e) = crate::fem::LinearElastic::new(m.youngs_modulus, m.poisson_ratio) {
-                return bad(format!("material[{}] (region {})", i + 1, m.region), e.to_string());
+            if let Err(e) = m.law(1.0) {
+                return bad(format!("material[{}] (region {})", i + 1, m.region), e);
             }
         }
+        let finite_strain = self.analysis_kind() == AnalysisKind::QuasiStatic;
         let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
         for (i, s) in self.supports.iter().enumerate() {
             let entry = format!("support[{}]", i + 1);
@@ -469,24 +562,38 @@ impl Scenario {
         }
         for (i, l) in self.loads.iter().enumerate() {
             let entry = format!("load[{}]", i + 1);
-            if l.kind == LoadKind::Body {
+            if l.follower && l.kind != LoadKind::Pressure {
+                return bad(entry, "follower = true belongs to kind = \"pressure\" only".into());
+            }
+            if !finite_strain && (l.follower || l.kind == LoadKind::ActiveTension) {
+                return bad(
+                    entry,
+                    "follower pressures and active tension need a finite-strain analysis: [analysis] kind = \"quasi_static\""
+                        .into(),
+                );
+            }
+            if matches!(l.kind, LoadKind::Body | LoadKind::ActiveTension) {
                 if l.surface.is_some() || l.node_set.is_some() || l.select.is_some() {
                     return bad(
                         entry,
-                        "a body load acts on a region (region = ...), not on a surface or selection".into(),
+                        "a body load or active tension acts on a region (region = ...), not on a surface or selection"
+                            .into(),
                     );
                 }
             } else {
                 check_target(&l.target()).or_else(|m| bad(entry.clone(), m))?;
                 if l.region.is_some() {
-                    return bad(entry, "region belongs to kind = \"body\" only".into());
+                    return bad(entry, "region belongs to kind = \"body\" and \"active_tension\" only".into());
                 }
             }
             match (l.kind, l.value) {
                 (LoadKind::Pressure, Value::Vector(_)) => {
                     return bad(entry, "a pressure is a number (positive pushes into the body)".into())
                 }
-                (LoadKind::Pressure, Value::Scalar(_)) => {}
+                (LoadKind::ActiveTension, Value::Vector(_)) => {
+                    return bad(entry, "an active tension is a number (stress unit, along the fibres)".into())
+                }
+                (LoadKind::Pressure | LoadKind::ActiveTension, Value::Scalar(_)) => {}
                 (_, Value::Scalar(_)) => return bad(entry, "this load needs a vector value = [x, y, z]".into()),
                 _ => {}
             }
@@ -512,7 +619,27 @@ impl Scenario {
                 return bad(format!("probe[{}]", i + 1), format!("the name '{}' is used twice", p.name));
             }
         }
+        super::steps::check(self).map_err(|(entry, message)| ScenarioError::Invalid {
+            source_name: source.into(),
+            entry,
+            message,
+        })?;
         Ok(())
+    }
+
+    /// The analysis kind: as given, else `static` when every material is `linear_elastic` and
+    /// `quasi_static` otherwise.
+    pub fn analysis_kind(&self) -> AnalysisKind {
+        self.analysis.kind.unwrap_or(if self.materials.iter().all(|m| m.model == Model::LinearElastic) {
+            AnalysisKind::Static
+        } else {
+            AnalysisKind::QuasiStatic
+        })
+    }
+
+    /// The name of load `i` (0-based): its `name`, else `load<i+1>`.
+    pub fn load_name(&self, i: usize) -> String {
+        self.loads[i].name.clone().unwrap_or(format!("load{}", i + 1))
     }
 }
 

@@ -102,3 +102,139 @@ pub struct Summary {
     /// Probe results by name.
     pub probes: BTreeMap<String, ProbeSummary>,
 }
+
+/// Probe result of a finite-strain step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeState {
+    /// The undeformed point (length unit).
+    pub point: [f64; 3],
+    /// Displacement (length unit).
+    pub displacement: [f64; 3],
+    /// Deformed position `point + displacement`.
+    pub position: [f64; 3],
+}
+
+/// One cavity at one step.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CavityState {
+    /// Volume (length unit cubed).
+    pub volume: f64,
+    /// Volume in millilitres (when the length unit makes it meaningful).
+    pub volume_ml: Option<f64>,
+    /// The cavity's pressure load at this step (stress unit), when it has one.
+    pub pressure: Option<f64>,
+}
+
+/// One converged step of a quasi-static analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepSummary {
+    /// Step number (1-based).
+    pub step: usize,
+    /// The stage (`[[analysis.step]]`) it belongs to.
+    pub stage: String,
+    /// Load values by name (scenario units).
+    pub loads: BTreeMap<String, serde_json::Value>,
+    /// Fraction of the prescribed displacements applied.
+    pub support_fraction: f64,
+    /// Cavities by name.
+    pub cavities: BTreeMap<String, CavityState>,
+    /// Newton iterations (summed over the increment's sub-steps).
+    pub newton_iterations: usize,
+    /// Times the increment was halved before it converged.
+    pub cutbacks: usize,
+    /// Final residual norm relative to the sub-step's initial one.
+    pub relative_residual: f64,
+    /// Residual norms (force unit) of the last sub-step, start and each iteration.
+    pub residual_history: Vec<f64>,
+    /// Augmented-Lagrangian (Uzawa) updates of the cell pressures.
+    pub pressure_updates: usize,
+    /// Newton iterations whose tangent was not positive definite and was damped.
+    pub damped_iterations: usize,
+    /// Line-search step length of each Newton iteration of the last sub-step.
+    pub line_search: Vec<f64>,
+    /// Linear-solver iterations (0 for direct).
+    pub linear_iterations: usize,
+    /// Smallest and largest `det F` at a quadrature point.
+    pub min_j: f64,
+    /// Largest `det F`.
+    pub max_j: f64,
+    /// Relative change of the solid's volume, `(v − V)/V`.
+    pub volume_change: f64,
+    /// Probes by name.
+    pub probes: BTreeMap<String, ProbeState>,
+    /// Time in assembly (s).
+    pub assembly_seconds: f64,
+    /// Time in linear solves (s).
+    pub solve_seconds: f64,
+    /// Wall time of the increment (s).
+    pub seconds: f64,
+}
+
+/// A material as used by a finite-strain analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LawSummary {
+    /// Region reference as in the scenario.
+    pub region: String,
+    /// Model.
+    pub model: String,
+    /// Bulk modulus of the volumetric part (stress unit), for the split laws.
+    pub bulk_modulus: Option<f64>,
+}
+
+/// Finite-strain solver figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewtonSummary {
+    /// Backend of the linear solves.
+    pub backend: String,
+    /// GPU adapter, if any.
+    pub adapter: Option<String>,
+    /// Linear method.
+    pub method: String,
+    /// Preconditioner (CG).
+    pub preconditioner: String,
+    /// Newton residual tolerance.
+    pub newton_rtol: f64,
+    /// Newton iterations, summed over all steps.
+    pub newton_iterations: usize,
+    /// Linear iterations, summed.
+    pub linear_iterations: usize,
+    /// How the tangent is formed (exact, or symmetrized for follower pressures with a moving rim).
+    pub tangent: String,
+    /// Time in assembly and in linear solves (s).
+    pub assembly_seconds: f64,
+    /// Time in linear solves (s).
+    pub solve_seconds: f64,
+}
+
+/// `summary.json` of a quasi-static analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuasiStaticSummary {
+    /// Scenario name.
+    pub scenario: String,
+    /// `"quasi_static"`.
+    pub analysis: String,
+    /// `"completed"` or `"failed"` (then only `completed_steps` of `planned_steps` are here).
+    pub status: String,
+    /// Why the run stopped, when it failed.
+    pub message: Option<String>,
+    /// Steps converged.
+    pub completed_steps: usize,
+    /// Steps planned.
+    pub planned_steps: usize,
+    /// Units.
+    pub units: UnitsSummary,
+    /// Mesh.
+    pub mesh: MeshSummary,
+    /// Materials.
+    pub materials: Vec<LawSummary>,
+    /// The incompressibility treatment.
+    pub formulation: String,
+    /// Solver.
+    pub solver: NewtonSummary,
+    /// Every converged step.
+    pub steps: Vec<StepSummary>,
+    /// Reaction force of each support at the last converged step (force unit).
+    pub reactions: BTreeMap<String, [f64; 3]>,
+    /// Wall time of the whole analysis (s).
+    pub seconds: f64,
+}

@@ -1,0 +1,228 @@
+//! `organ-twin run` for quasi-static (finite-strain) scenarios: the step table on standard
+//! output and, in the output folder, a VTU per step, `result.pvd` (the series for ParaView),
+//! `pv.csv` (pressure and volume of every cavity per step) and `summary.json`.
+//!
+//! The files are written into a staging folder inside the output folder as the steps converge
+//! and moved into place at the end, `summary.json` last, so the folder never mixes two runs. A
+//! run that stops early still delivers its converged steps, with `status = "failed"` in the
+//! summary, and exits 1.
+
+use std::path::{Path, PathBuf};
+
+use super::run::{Bars, EXIT_SOLVE};
+use super::{report, Failure, EXIT_CANT_CREATE};
+use crate::io;
+use crate::solve::Backend;
+use crate::twin::quasi_static::{QuasiStatic, StepOutput};
+use crate::twin::summary::QuasiStaticSummary;
+use crate::twin::ScenarioError;
+
+fn cant_create(path: &Path, what: &str, e: std::io::Error) -> Failure {
+    Failure { code: EXIT_CANT_CREATE, message: format!("{}: cannot {what}: {e}", path.display()) }
+}
+
+/// Runs `analysis`, writes its files into `out` and prints the step table (or the JSON summary).
+pub fn run(analysis: QuasiStatic, backend: &Backend, out: &Path, json: bool, quiet: bool) -> Result<(), Failure> {
+    std::fs::create_dir_all(out).map_err(|e| cant_create(out, "create the output folder", e))?;
+    let staging = out.join(format!(".partial-{}", std::process::id()));
+    std::fs::create_dir_all(&staging).map_err(|e| cant_create(&staging, "create the staging folder", e))?;
+    let result = run_staged(&analysis, backend, &staging, quiet);
+    let outcome = match result {
+        Ok(o) => o,
+        Err(f) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(f);
+        }
+    };
+    let summary = &outcome.summary;
+    write_tables(summary, &staging)?;
+    publish(&staging, out)?;
+    let text = serde_json::to_string_pretty(summary).expect("summary serializes");
+    report(|w| {
+        if json {
+            writeln!(w, "{text}")
+        } else if quiet {
+            Ok(())
+        } else {
+            write_table(w, summary, out)
+        }
+    })?;
+    match outcome.failure {
+        Some(message) => Err(Failure { code: EXIT_SOLVE, message }),
+        None => Ok(()),
+    }
+}
+
+fn run_staged(
+    analysis: &QuasiStatic,
+    backend: &Backend,
+    staging: &Path,
+    quiet: bool,
+) -> Result<crate::twin::quasi_static::Outcome, Failure> {
+    let bars = Bars::new(quiet);
+    let mesh = analysis.mesh();
+    let mut observer = |step: &StepOutput<'_>| -> Result<(), ScenarioError> {
+        let path = staging.join(step_file(step.step));
+        io::write_atomic(&path, |w| io::write_vtu_with(mesh, &step.point_fields, &step.cell_fields, w))?;
+        Ok(())
+    };
+    Ok(analysis.run(backend, &bars, &mut observer)?)
+}
+
+fn step_file(step: usize) -> String {
+    format!("step_{step:04}.vtu")
+}
+
+/// `result.pvd`, `pv.csv` and `summary.json` into the staging folder.
+fn write_tables(summary: &QuasiStaticSummary, staging: &Path) -> Result<(), Failure> {
+    let entries: Vec<(f64, String)> = summary.steps.iter().map(|s| (s.step as f64, step_file(s.step))).collect();
+    io::write_atomic(&staging.join("result.pvd"), |w| io::write_pvd(w, &entries))?;
+    let length = &summary.units.length;
+    let stress = &summary.units.stress;
+    io::write_atomic(&staging.join("pv.csv"), |w| {
+        let names: Vec<&String> = summary.steps.first().map(|s| s.cavities.keys().collect()).unwrap_or_default();
+        write!(w, "step,stage")?;
+        for n in &names {
+            write!(w, ",{n}_pressure_{stress},{n}_volume_{length}3")?;
+            if summary.steps[0].cavities[*n].volume_ml.is_some() {
+                write!(w, ",{n}_volume_mL")?;
+            }
+        }
+        writeln!(w)?;
+        for s in &summary.steps {
+            write!(w, "{},{}", s.step, s.stage)?;
+            for n in &names {
+                let c = &s.cavities[*n];
+                let p = c.pressure.map(|p| p.to_string()).unwrap_or_default();
+                write!(w, ",{p},{}", c.volume)?;
+                if let Some(ml) = c.volume_ml {
+                    write!(w, ",{ml}")?;
+                }
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    })?;
+    io::write_atomic(&staging.join("summary.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, summary).map_err(std::io::Error::other)?;
+        writeln!(w)
+    })?;
+    Ok(())
+}
+
+/// Moves the staged files into `out` (step files first, `summary.json` last), after removing
+/// step files of an earlier run that this run did not write.
+fn publish(staging: &Path, out: &Path) -> Result<(), Failure> {
+    let list = |dir: &Path| -> Result<Vec<PathBuf>, Failure> {
+        let entries = std::fs::read_dir(dir).map_err(|e| cant_create(dir, "list the folder", e))?;
+        Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
+    };
+    let staged = list(staging)?;
+    for old in list(out)? {
+        let name = old.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if name.starts_with("step_") && name.ends_with(".vtu") && !staging.join(&name).exists() {
+            std::fs::remove_file(&old).map_err(|e| cant_create(&old, "remove a stale step file", e))?;
+        }
+    }
+    let mut ordered: Vec<&PathBuf> = staged.iter().filter(|p| !p.ends_with("summary.json")).collect();
+    ordered.extend(staged.iter().filter(|p| p.ends_with("summary.json")));
+    for from in ordered {
+        let to = out.join(from.file_name().expect("a file"));
+        std::fs::rename(from, &to).map_err(|e| cant_create(&to, "move the result into place", e))?;
+    }
+    std::fs::remove_dir(staging).map_err(|e| cant_create(staging, "remove the staging folder", e))
+}
+
+fn write_table(w: &mut dyn std::io::Write, s: &QuasiStaticSummary, out: &Path) -> std::io::Result<()> {
+    let u = &s.units;
+    writeln!(
+        w,
+        "{}: {} nodes, {} cells ({}), {} DOFs ({} prescribed); {} of {} steps, {}",
+        s.scenario,
+        s.mesh.nodes,
+        s.mesh.cells,
+        s.mesh.cell_types.join(", "),
+        s.mesh.dofs,
+        s.mesh.constrained_dofs,
+        s.completed_steps,
+        s.planned_steps,
+        s.status
+    )?;
+    let load_names: Vec<&String> = s.steps.first().map(|st| st.loads.keys().collect()).unwrap_or_default();
+    let cavity = s.steps.first().and_then(|st| st.cavities.keys().next().cloned());
+    let edv = end_diastolic_volume(s, cavity.as_deref());
+    write!(w, "{:>5} {:>12}", "step", "stage")?;
+    for n in &load_names {
+        write!(w, " {:>12}", trim(n, 12))?;
+    }
+    if let Some(c) = &cavity {
+        let unit = if s.steps[0].cavities[c].volume_ml.is_some() { "mL".to_string() } else { format!("{}3", u.length) };
+        write!(w, " {:>12} {:>7}", format!("V_{} {unit}", trim(c, 4)), "EF %")?;
+    }
+    writeln!(w, " {:>6} {:>8} {:>8}", "Newton", "min J", "dV/V %")?;
+    for st in &s.steps {
+        write!(w, "{:>5} {:>12}", st.step, trim(&st.stage, 12))?;
+        for n in &load_names {
+            let v = &st.loads[*n];
+            let text = v.as_f64().map(|x| format!("{x:.4}")).unwrap_or_else(|| v.to_string());
+            write!(w, " {:>12}", text)?;
+        }
+        if let Some(c) = &cavity {
+            let cs = &st.cavities[c];
+            let v = cs.volume_ml.unwrap_or(cs.volume);
+            let filling = s.steps.first().is_some_and(|f| f.stage == st.stage);
+            let ef = edv.filter(|_| !filling).map(|e| format!("{:.1}", 100.0 * (e - v) / e)).unwrap_or_default();
+            write!(w, " {:>12.4} {:>7}", v, ef)?;
+        }
+        writeln!(w, " {:>6} {:>8.4} {:>8.3}", st.newton_iterations, st.min_j, 100.0 * st.volume_change)?;
+    }
+    if let Some(last) = s.steps.last() {
+        for (name, p) in &last.probes {
+            writeln!(
+                w,
+                "  probe {name} at {:?}: deformed position {:?} {}",
+                p.point,
+                p.position.map(round6),
+                u.length
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        "  solver: Newton ({} iterations, tangent {}), linear {} {} on {} ({} s assembly, {} s solve); {:.2} s in all",
+        s.solver.newton_iterations,
+        s.solver.tangent.split(':').next().unwrap_or_default(),
+        s.solver.method,
+        s.solver.preconditioner,
+        s.solver.backend,
+        round3(s.solver.assembly_seconds),
+        round3(s.solver.solve_seconds),
+        s.seconds
+    )?;
+    writeln!(w, "wrote {} step files, result.pvd, pv.csv and summary.json to {}", s.steps.len(), out.display())
+}
+
+/// The end-diastolic volume for the ejection fraction: the first cavity's volume at the end of
+/// the first stage when there are several stages (filling, then contraction), else none.
+fn end_diastolic_volume(s: &QuasiStaticSummary, cavity: Option<&str>) -> Option<f64> {
+    let c = cavity?;
+    let first = &s.steps.first()?.stage;
+    let last_of_first = s.steps.iter().take_while(|st| &st.stage == first).last()?;
+    if s.steps.iter().all(|st| &st.stage == first) {
+        return None;
+    }
+    let cs = &last_of_first.cavities[c];
+    Some(cs.volume_ml.unwrap_or(cs.volume))
+}
+
+fn trim(s: &str, n: usize) -> String {
+    s.chars().take(n).collect()
+}
+
+fn round6(v: f64) -> f64 {
+    (v * 1e6).round() / 1e6
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1e3).round() / 1e3
+}

@@ -1,0 +1,836 @@
+//! A quasi-static finite-strain scenario, in numbered steps:
+//!
+//! 1. convert the mesh to SI, give every cell the law of its region and its fibre frame;
+//! 2. resolve the supports into prescribed DOFs (ramped over the first stage);
+//! 3. resolve the loads: dead load vectors per value unit, follower-pressure faces, active cells;
+//! 4. check the cavities are closable and locate the probes;
+//! 5. check the supports hold every body; build the pattern and the finite-strain structure;
+//! 6. march through the load schedule ([`steps`](super::steps)): each increment is solved by
+//!    Newton's method with line search ([`newton`](crate::solve::newton)); an increment that fails
+//!    (no convergence, an inverted cell, a failed linear solve) is halved and retried, at most
+//!    `max_cutbacks` times, and the sub-increment grows back after easy solves;
+//! 7. after each increment: cavity volumes, `det F` range, volume change of the solid, probes,
+//!    and the fields handed to the caller's observer (which writes the VTU of the step).
+//!
+//! A run that cannot complete an increment stops there: the converged steps are kept and the
+//! summary says `status = "failed"`, with the step, the load level reached and the reason.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use nalgebra_sparse::CsrMatrix;
+
+use super::analysis::FibreSpec;
+use super::fibres::{self, Fibres, RuleBasedParams};
+use super::mechanics::{eliminated_entries, LoadTerm, Mechanics};
+use super::problem::{locate_probes, region_cells, region_ids, resolve_supports, EntryError, Supports};
+use super::scenario::{LoadKind, Scenario, Units, Value};
+use super::select::resolve;
+use super::steps::{self, Stage};
+use super::summary::{
+    CavityState, LawSummary, MeshSummary, NewtonSummary, ProbeState, QuasiStaticSummary, StepSummary, UnitsSummary,
+};
+use super::ScenarioError;
+use crate::fem::cavity::Cavity;
+use crate::fem::finite_strain::{CellState, FiniteStrain};
+use crate::fem::hyper::{Frame, Law};
+use crate::fem::{constraint, load, post, pressure, Assembler, DofMap};
+use crate::mesh::{CellFace, CellType, Field, Mesh};
+use crate::progress::Progress;
+use crate::solve::newton::{newton, NewtonError, NewtonParams, NewtonReport};
+use crate::solve::{Backend, SolveParams};
+
+/// Most Uzawa updates of the cell pressures per increment.
+pub const MAX_UZAWA: usize = 25;
+
+/// A resolved quasi-static scenario, ready to run.
+#[derive(Debug)]
+pub struct QuasiStatic {
+    scenario: Scenario,
+    source: String,
+    mesh: Mesh,
+    mesh_si: Mesh,
+    laws: Vec<Box<dyn Law>>,
+    /// Per law: incompressible (no `bulk_modulus` given), enforced by the augmented Lagrangian.
+    incompressible: Vec<bool>,
+    law_of_cell: Vec<usize>,
+    frames: Vec<Frame>,
+    fibre_fields: Vec<Field>,
+    supports: Supports,
+    mask: Vec<bool>,
+    terms: Vec<LoadTerm>,
+    cavities: Vec<(String, Cavity, Option<usize>)>,
+    probes: Vec<(usize, [f64; 3])>,
+    assembler: Assembler,
+    fs: FiniteStrain,
+    tangent_note: String,
+}
+
+/// The fields of one converged step, for its VTU.
+#[derive(Debug, Clone)]
+pub struct StepOutput<'a> {
+    /// Step number (1-based).
+    pub step: usize,
+    /// Its summary.
+    pub summary: &'a StepSummary,
+    /// Point data.
+    pub point_fields: Vec<Field>,
+    /// Cell data.
+    pub cell_fields: Vec<Field>,
+}
+
+/// The end of a run: the summary and, for a run that stopped early, why.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// `summary.json`.
+    pub summary: QuasiStaticSummary,
+    /// Why the run stopped before the end (`None` when it completed).
+    pub failure: Option<String>,
+}
+
+/// Receives every converged step (to write its files).
+pub type Observer<'o> = dyn FnMut(&StepOutput<'_>) -> Result<(), ScenarioError> + 'o;
+
+fn si_factor(kind: LoadKind, units: &Units) -> f64 {
+    match kind {
+        LoadKind::Traction | LoadKind::Pressure | LoadKind::ActiveTension => units.stress(),
+        LoadKind::Force | LoadKind::Nodal => units.force(),
+        LoadKind::Body => units.stress() / units.length(),
+    }
+}
+
+fn components(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Scalar(s) => vec![*s],
+        Value::Vector(v) => v.to_vec(),
+    }
+}
+
+impl QuasiStatic {
+    /// Steps 1–5. `mesh` is in the scenario's length unit.
+    pub fn build(scenario: Scenario, mesh: Mesh, source: &str) -> Result<QuasiStatic, ScenarioError> {
+        let invalid =
+            |(entry, message): EntryError| ScenarioError::Invalid { source_name: source.into(), entry, message };
+        let fem = |e| ScenarioError::Fem { source_name: source.into(), source: e };
+        let units = scenario.units;
+        // 1. Mesh, laws, fibres.
+        let mesh_si = mesh.scaled(units.length());
+        let (laws, law_of_cell) = cell_laws(&scenario, &mesh).map_err(invalid)?;
+        let incompressible = scenario
+            .materials
+            .iter()
+            .zip(&laws)
+            .map(|(m, law)| m.bulk_modulus.is_none() && law.bulk_modulus().is_some())
+            .collect();
+        let fibres = cell_fibres(&scenario, &mesh, &laws).map_err(invalid)?;
+        let frames = match &fibres {
+            Some(f) => (0..mesh.cell_count())
+                .map(|c| Frame { fibre: f.fibre[c], sheet: f.sheet[c], normal: f.normal[c] })
+                .collect(),
+            None => vec![Frame::AXES; mesh.cell_count()],
+        };
+        let fibre_fields = fibres.as_ref().map(fibres::to_cell_fields).unwrap_or_default();
+        // 2. Supports.
+        let dofs = DofMap::new(&mesh_si);
+        let boundary = mesh.boundary_faces();
+        let supports = resolve_supports(&scenario, &mesh, &dofs, &boundary).map_err(invalid)?;
+        let mask = supports.bc.mask(dofs.len());
+        // 3. Loads.
+        let terms = load_terms(&scenario, &mesh, &mesh_si, &dofs, &boundary).map_err(invalid)?;
+        // 4. Cavities and probes.
+        let cavities = resolve_cavities(&scenario, &mesh_si).map_err(invalid)?;
+        let probes = locate_probes(&scenario, &mesh).map_err(invalid)?;
+        // 5. Rigid-body check, pattern, structure.
+        constraint::check_rigid_body(&mesh_si, &dofs, &supports.bc).map_err(fem)?;
+        let assembler = Assembler::with_dofs(&mesh_si, dofs).map_err(fem)?;
+        let fs = FiniteStrain::new(&mesh_si, &assembler).map_err(fem)?;
+        let moving: Vec<String> = terms
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| match t {
+                LoadTerm::Follower(faces) if pressure::rim_moves(&mesh_si, &assembler, faces, &mask) => {
+                    Some(scenario.load_name(i))
+                }
+                _ => None,
+            })
+            .collect();
+        let tangent_note = if moving.is_empty() {
+            "exact (consistent, symmetric)".to_string()
+        } else {
+            format!(
+                "symmetrized: the follower pressure {} acts on a surface whose rim moves, so the skew part of its \
+                 load stiffness is dropped (Newton converges linearly, to the same solution)",
+                moving.join(", ")
+            )
+        };
+        Ok(QuasiStatic {
+            scenario,
+            source: source.into(),
+            mesh,
+            mesh_si,
+            laws,
+            incompressible,
+            law_of_cell,
+            frames,
+            fibre_fields,
+            supports,
+            mask,
+            terms,
+            cavities,
+            probes,
+            assembler,
+            fs,
+            tangent_note,
+        })
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The mesh in the scenario's units.
+    pub fn mesh(&self) -> &Mesh {
+        &self.mesh
+    }
+
+    /// Number of steps the schedule plans.
+    pub fn planned_steps(&self) -> usize {
+        steps::stages(&self.scenario).iter().map(|s| s.increments).sum()
+    }
+
+    /// Steps 6–7 on `backend`; every converged step goes to `observer` before the next begins.
+    pub fn run(
+        &self,
+        backend: &Backend,
+        progress: &dyn Progress,
+        observer: &mut Observer<'_>,
+    ) -> Result<Outcome, ScenarioError> {
+        let start = Instant::now();
+        let stages = steps::stages(&self.scenario);
+        let params = self.newton_params(backend);
+        let constrained = self.supports.bc.dofs().to_vec();
+        let eliminated = eliminated_entries(&self.assembler.zero_matrix(), &self.mask);
+        let mut mech = Mechanics {
+            mesh: &self.mesh_si,
+            assembler: &self.assembler,
+            fs: &self.fs,
+            laws: &self.laws,
+            law_of_cell: &self.law_of_cell,
+            frames: &self.frames,
+            terms: &self.terms,
+            mask: &self.mask,
+            constrained: &constrained,
+            eliminated: &eliminated,
+            reactions: Vec::new(),
+            levels: Vec::new(),
+            active: vec![0.0; self.mesh.cell_count()],
+            pressure: vec![0.0; self.mesh.cell_count()],
+            last: None,
+        };
+        let mut tangent = self.assembler.zero_matrix();
+        let mut x = vec![0.0; self.assembler.dofs().len()];
+        let mut march = March { summary: self.empty_summary(backend, &params), before: steps::initial(&self.scenario) };
+        progress.stage("load steps", Some(self.planned_steps() as u64));
+        let mut failure = None;
+        'stages: for (index, stage) in stages.iter().enumerate() {
+            let first = index == 0;
+            for inc in 1..=stage.increments {
+                let t = Instant::now();
+                let fractions = ((inc - 1) as f64 / stage.increments as f64, inc as f64 / stage.increments as f64);
+                let ramp = Ramp { stage, before: &march.before, first, fractions };
+                let solved = self.increment(&mut mech, &mut x, &mut tangent, &ramp, &params, backend);
+                match solved {
+                    Ok((report, cutbacks)) => {
+                        let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
+                        let step = march.summary.steps.len() + 1;
+                        let output = self.step_output(&mech, &x, step, &record)?;
+                        observer(&output)?;
+                        march.summary.steps.push(record);
+                        march.summary.completed_steps = step;
+                        self.add_reactions(&mech, &mut march.summary);
+                        progress.advance(step as u64, &format!("{} {inc}/{}", stage.name, stage.increments));
+                    }
+                    Err(message) => {
+                        failure = Some(self.failure_message(&march, stage, inc, fractions, &message));
+                        break 'stages;
+                    }
+                }
+            }
+            march.before = stage.targets.clone();
+        }
+        progress.finish();
+        let mut summary = march.summary;
+        summary.status = if failure.is_some() { "failed" } else { "completed" }.into();
+        summary.message = failure.clone();
+        summary.seconds = start.elapsed().as_secs_f64();
+        Ok(Outcome { summary, failure })
+    }
+
+    fn newton_params(&self, backend: &Backend) -> NewtonParams {
+        let a = &self.scenario.analysis;
+        let s = &self.scenario.solver;
+        let choice = match backend {
+            Backend::Gpu(_) => super::BackendChoice::Gpu,
+            _ => super::BackendChoice::Cpu,
+        };
+        NewtonParams {
+            rtol: a.newton_rtol,
+            rtol_x: a.newton_rtol.sqrt() * 0.1,
+            max_iterations: a.max_newton_iterations,
+            max_halvings: 6,
+            linear: SolveParams {
+                method: s.method_for(super::analysis::AnalysisKind::QuasiStatic, choice),
+                preconditioner: s.preconditioner,
+                rtol: s.rtol,
+                max_iterations: s.max_iterations,
+            },
+        }
+    }
+
+    /// The load values (SI) and support fraction at fraction `t` of `stage`.
+    fn levels(&self, stage: &Stage, before: &[Value], t: f64) -> Vec<Vec<f64>> {
+        let units = self.scenario.units;
+        self.scenario
+            .loads
+            .iter()
+            .zip(before.iter().zip(&stage.targets))
+            .map(|(l, (a, b))| {
+                let f = si_factor(l.kind, &units);
+                components(a).iter().zip(components(b)).map(|(a, b)| f * (a + t * (b - a))).collect()
+            })
+            .collect()
+    }
+
+    /// Solves the increment from `fractions.0` to `fractions.1` of its stage with cut-backs;
+    /// returns the last sub-step's Newton report (iterations summed) and the cut-backs.
+    fn increment(
+        &self,
+        mech: &mut Mechanics<'_>,
+        x: &mut Vec<f64>,
+        tangent: &mut CsrMatrix<f64>,
+        ramp: &Ramp<'_>,
+        params: &NewtonParams,
+        backend: &Backend,
+    ) -> Result<(NewtonReport, usize), String> {
+        let (stage, before, (t0, t1)) = (ramp.stage, ramp.before, ramp.fractions);
+        let (mut t, mut dt, mut cutbacks, mut total) = (t0, t1 - t0, 0, 0);
+        let (mut linear, mut assembly, mut solving, mut damped) = (0, 0.0, 0.0, 0);
+        loop {
+            let tn = (t + dt).min(t1);
+            mech.set_levels(self.levels(stage, before, tn));
+            let mut trial = x.clone();
+            let fraction = ramp.support_fraction(tn);
+            for (&d, &v) in self.supports.bc.dofs().iter().zip(self.supports.bc.values()) {
+                trial[d] = fraction * v;
+            }
+            let multipliers = mech.pressure.clone();
+            match self.equilibrium(mech, &mut trial, tangent, params, backend) {
+                Ok(mut report) => {
+                    total += report.iterations;
+                    linear += report.linear_iterations;
+                    assembly += report.assembly_seconds;
+                    solving += report.solve_seconds;
+                    damped += report.damped;
+                    *x = trial;
+                    t = tn;
+                    if t >= t1 - 1e-12 * (t1 - t0).max(1e-300) {
+                        report.iterations = total;
+                        report.linear_iterations = linear;
+                        report.assembly_seconds = assembly;
+                        report.solve_seconds = solving;
+                        report.damped = damped;
+                        return Ok((report, cutbacks));
+                    }
+                    if report.iterations <= 5 {
+                        dt = (2.0 * dt).min(t1 - t0);
+                    }
+                }
+                Err(e) => {
+                    mech.pressure = multipliers;
+                    let failed = e.report();
+                    total += failed.iterations;
+                    assembly += failed.assembly_seconds;
+                    solving += failed.solve_seconds;
+                    cutbacks += 1;
+                    if cutbacks > self.scenario.analysis.max_cutbacks {
+                        return Err(format!("{e} (after {} cut-backs of the increment)", cutbacks - 1));
+                    }
+                    dt *= 0.5;
+                }
+            }
+        }
+    }
+
+    /// Newton's method at the current load level and, for incompressible laws, Uzawa updates of
+    /// the cell pressures `λ_e ← λ_e + U'(θ_e)` with a Newton solve after each, until every such
+    /// cell's dilatation is within `volume_tolerance` of 1 (at most [`MAX_UZAWA`] updates).
+    fn equilibrium(
+        &self,
+        mech: &mut Mechanics<'_>,
+        x: &mut [f64],
+        tangent: &mut CsrMatrix<f64>,
+        params: &NewtonParams,
+        backend: &Backend,
+    ) -> Result<NewtonReport, NewtonError> {
+        let mut report = newton(mech, x, tangent, params, backend, &crate::progress::Silent)?;
+        if !self.incompressible.iter().any(|&i| i) {
+            return Ok(report);
+        }
+        let tol = self.scenario.analysis.volume_tolerance;
+        for update in 0..=MAX_UZAWA {
+            let states = self
+                .fs
+                .cell_states(&mech.materials(), x)
+                .map_err(|e| NewtonError::Start { reason: crate::solve::newton::Inadmissible(e.to_string()) })?;
+            let mut worst = 0.0f64;
+            for (c, st) in states.iter().enumerate() {
+                let law = self.law_of_cell[c];
+                if self.incompressible[law] {
+                    worst = worst.max((st.theta - 1.0).abs());
+                    let kappa = self.laws[law].bulk_modulus().expect("incompressible laws are split");
+                    mech.pressure[c] += crate::fem::hyper::volumetric(kappa, st.theta).1;
+                }
+            }
+            report.uzawa = update;
+            if worst <= tol {
+                return Ok(report);
+            }
+            if update == MAX_UZAWA {
+                report.residuals.push(worst);
+                return Err(NewtonError::NotConverged { report: Box::new(report) });
+            }
+            let next = newton(mech, x, tangent, params, backend, &crate::progress::Silent)?;
+            report.iterations += next.iterations;
+            report.linear_iterations += next.linear_iterations;
+            report.assembly_seconds += next.assembly_seconds;
+            report.solve_seconds += next.solve_seconds;
+            report.damped += next.damped;
+            report.residuals = next.residuals;
+            report.steps = next.steps;
+        }
+        Ok(report)
+    }
+
+    fn empty_summary(&self, backend: &Backend, params: &NewtonParams) -> QuasiStaticSummary {
+        let units = self.scenario.units;
+        let (length, stress, force, energy) = units.names();
+        let stress_unit = units.stress();
+        QuasiStaticSummary {
+            scenario: self.scenario.name.clone(),
+            analysis: "quasi_static".into(),
+            status: "running".into(),
+            message: None,
+            completed_steps: 0,
+            planned_steps: self.planned_steps(),
+            units: UnitsSummary { length, stress, force, energy },
+            mesh: MeshSummary {
+                file: self.scenario.mesh.file.display().to_string(),
+                nodes: self.mesh.nodes().len(),
+                cells: self.mesh.cell_count(),
+                cell_types: self.mesh.cell_types_present().iter().map(CellType::to_string).collect(),
+                dofs: self.assembler.dofs().len(),
+                constrained_dofs: self.supports.bc.dofs().len(),
+                volume: self.mesh.volume(),
+            },
+            materials: self
+                .scenario
+                .materials
+                .iter()
+                .zip(&self.laws)
+                .map(|(m, law)| LawSummary {
+                    region: m.region.to_string(),
+                    model: m.model.name().into(),
+                    bulk_modulus: law.bulk_modulus().map(|k| k / stress_unit),
+                })
+                .collect(),
+            formulation: format!(
+                "total Lagrangian; isochoric/volumetric split with the volumetric energy on the cell's mean dilatation \
+                 (condensed constant-pressure cells, Simo-Taylor-Pister 1985){}",
+                if self.incompressible.iter().any(|&i| i) {
+                    format!(
+                        "; incompressible laws by augmented Lagrangian (Uzawa updates of the cell pressures until \
+                         |J - 1| <= {:e} in every cell)",
+                        self.scenario.analysis.volume_tolerance
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            solver: NewtonSummary {
+                backend: backend.name().into(),
+                adapter: backend.adapter(),
+                method: params.linear.method.name().into(),
+                preconditioner: params.linear.preconditioner.name().into(),
+                newton_rtol: params.rtol,
+                newton_iterations: 0,
+                linear_iterations: 0,
+                tangent: self.tangent_note.clone(),
+                assembly_seconds: 0.0,
+                solve_seconds: 0.0,
+            },
+            steps: Vec::new(),
+            reactions: BTreeMap::new(),
+            seconds: 0.0,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // one step's figures, gathered in one place
+    fn record(
+        &self,
+        mech: &Mechanics<'_>,
+        x: &[f64],
+        ramp: &Ramp<'_>,
+        march: &March,
+        report: NewtonReport,
+        cutbacks: usize,
+        start: Instant,
+    ) -> StepSummary {
+        let (stage, t) = (ramp.stage, ramp.fractions.1);
+        let units = self.scenario.units;
+        let l = units.length();
+        let u_nodes = self.assembler.dofs().to_nodes(x);
+        let loads = self
+            .scenario
+            .loads
+            .iter()
+            .enumerate()
+            .zip(march.before.iter().zip(&stage.targets))
+            .map(|((i, _), (a, b))| {
+                let v: Vec<f64> = components(a).iter().zip(components(b)).map(|(a, b)| a + t * (b - a)).collect();
+                let json = if v.len() == 1 { serde_json::json!(v[0]) } else { serde_json::json!(v) };
+                (self.scenario.load_name(i), json)
+            })
+            .collect::<BTreeMap<_, _>>();
+        let cavities = self
+            .cavities
+            .iter()
+            .map(|(name, cavity, load)| {
+                let volume = cavity.volume(&self.mesh_si, &u_nodes) / l.powi(3);
+                let pressure = load.and_then(|i| loads.get(&self.scenario.load_name(i))).and_then(|v| v.as_f64());
+                let volume_ml = (units.length == super::scenario::LengthUnit::Mm).then_some(volume / 1000.0);
+                (name.clone(), CavityState { volume, volume_ml, pressure })
+            })
+            .collect();
+        let stats = mech.last.expect("a converged step has been evaluated");
+        let u_scn: Vec<[f64; 3]> = u_nodes.iter().map(|u| u.map(|c| c / l)).collect();
+        let probes = self
+            .scenario
+            .probes
+            .iter()
+            .zip(&self.probes)
+            .map(|(p, &(c, xi))| {
+                let d = post::interpolate(&self.mesh, c, xi, &u_scn);
+                let position = std::array::from_fn(|k| p.point[k] + d[k]);
+                (p.name.clone(), ProbeState { point: p.point, displacement: d, position })
+            })
+            .collect();
+        let r0 = report.residuals.first().copied().unwrap_or(0.0);
+        let rl = report.residuals.last().copied().unwrap_or(0.0);
+        StepSummary {
+            step: march.summary.steps.len() + 1,
+            stage: stage.name.clone(),
+            loads,
+            support_fraction: ramp.support_fraction(t),
+            cavities,
+            newton_iterations: report.iterations,
+            cutbacks,
+            relative_residual: if r0 > 0.0 { rl / r0 } else { 0.0 },
+            residual_history: report.residuals.iter().map(|r| r / units.force()).collect(),
+            line_search: report.steps.clone(),
+            damped_iterations: report.damped,
+            pressure_updates: report.uzawa,
+            assembly_seconds: report.assembly_seconds,
+            solve_seconds: report.solve_seconds,
+            linear_iterations: report.linear_iterations,
+            min_j: stats.min_j,
+            max_j: stats.max_j,
+            volume_change: stats.volume / self.fs.reference_volume() - 1.0,
+            probes,
+            seconds: start.elapsed().as_secs_f64(),
+        }
+    }
+
+    fn add_reactions(&self, mech: &Mechanics<'_>, summary: &mut QuasiStaticSummary) {
+        let f = self.scenario.units.force();
+        let mut reactions = vec![[0.0; 3]; self.supports.names.len()];
+        for ((&dof, &owner), r) in self.supports.bc.dofs().iter().zip(&self.supports.owners).zip(&mech.reactions) {
+            reactions[owner][dof % 3] += r / f;
+        }
+        summary.reactions = self.supports.names.iter().cloned().zip(reactions).collect();
+        let last = summary.steps.last().expect("a step was recorded");
+        summary.solver.newton_iterations += last.newton_iterations;
+        summary.solver.linear_iterations += last.linear_iterations;
+        summary.solver.assembly_seconds += last.assembly_seconds;
+        summary.solver.solve_seconds += last.solve_seconds;
+    }
+
+    fn step_output<'a>(
+        &self,
+        mech: &Mechanics<'_>,
+        x: &[f64],
+        step: usize,
+        summary: &'a StepSummary,
+    ) -> Result<StepOutput<'a>, ScenarioError> {
+        let units = self.scenario.units;
+        let (l, s) = (units.length(), units.stress());
+        let states: Vec<CellState> = self
+            .fs
+            .cell_states(&mech.materials(), x)
+            .map_err(|e| ScenarioError::Fem { source_name: self.source.clone(), source: e })?;
+        let u: Vec<f64> = self.assembler.dofs().to_nodes(x).iter().flat_map(|u| u.map(|c| c / l)).collect();
+        let field = |name: &str, components: usize, values: Vec<f64>| Field { name: name.into(), components, values };
+        let point_fields = vec![field("displacement", 3, u)];
+        let mut cell_fields = vec![
+            field("cauchy_stress", 6, states.iter().flat_map(|c| c.cauchy.map(|v| v / s)).collect()),
+            field("von_mises", 1, states.iter().map(|c| post::von_mises(&c.cauchy) / s).collect()),
+            field("J", 1, states.iter().map(|c| c.theta).collect()),
+            field("E_ff", 1, states.iter().map(|c| c.e_ff).collect()),
+            field("sigma_ff", 1, states.iter().map(|c| c.sigma_ff / s).collect()),
+            field("active_tension", 1, mech.active.iter().map(|t| t / s).collect()),
+        ];
+        // The mesh's own cell fields are written too: a frame array of the same name is written
+        // only when it differs from the mesh's (then as `<name>_model`).
+        for f in &self.fibre_fields {
+            match self.mesh.cell_fields().iter().find(|m| m.name == f.name) {
+                Some(m) if m.values == f.values => {}
+                Some(_) => cell_fields.push(Field { name: format!("{}_model", f.name), ..f.clone() }),
+                None => cell_fields.push(f.clone()),
+            }
+        }
+        Ok(StepOutput { step, summary, point_fields, cell_fields })
+    }
+
+    fn failure_message(&self, march: &March, stage: &Stage, inc: usize, (t0, t1): (f64, f64), why: &str) -> String {
+        let step = march.summary.steps.len() + 1;
+        let worst = march
+            .summary
+            .steps
+            .last()
+            .map(|s| format!("; smallest det F at the last converged step: {:.4}", s.min_j))
+            .unwrap_or_default();
+        format!(
+            "{}: step {step} (increment {inc} of {} of stage '{}', from load fraction {:.3} to {:.3}) failed: \
+             {why}{worst}; the {} converged steps are kept. Try more steps (smaller increments) or check the \
+             supports; under load control a load past a limit point (a pressure maximum) cannot be reached",
+            self.source,
+            stage.increments,
+            stage.name,
+            t0,
+            t1,
+            march.summary.steps.len()
+        )
+    }
+}
+
+/// One increment of a stage: from `fractions.0` to `fractions.1` of the way from `before` to the
+/// stage's targets; prescribed displacements ramp over the first stage.
+struct Ramp<'a> {
+    stage: &'a Stage,
+    before: &'a [Value],
+    first: bool,
+    fractions: (f64, f64),
+}
+
+impl Ramp<'_> {
+    fn support_fraction(&self, t: f64) -> f64 {
+        if self.first {
+            t
+        } else {
+            1.0
+        }
+    }
+}
+
+/// The marching state: the summary so far and the load values before the current stage.
+struct March {
+    summary: QuasiStaticSummary,
+    before: Vec<Value>,
+}
+
+/// Step 1: the law of every cell (first `[[material]]` naming its region, else "all").
+/// The laws of a scenario and the law of each cell.
+type CellLaws = (Vec<Box<dyn Law>>, Vec<usize>);
+
+fn cell_laws(scenario: &Scenario, mesh: &Mesh) -> Result<CellLaws, EntryError> {
+    let s = scenario.units.stress();
+    let mut laws = Vec::new();
+    let mut by_region: Vec<(Option<i32>, usize)> = Vec::new();
+    for (i, m) in scenario.materials.iter().enumerate() {
+        let entry = format!("material[{}] (region {})", i + 1, m.region);
+        laws.push(m.law(s).map_err(|e| (entry.clone(), e))?);
+        match region_ids(mesh, &m.region).map_err(|e| (entry, e))? {
+            None => by_region.push((None, i)),
+            Some(ids) => by_region.extend(ids.into_iter().map(|id| (Some(id), i))),
+        }
+    }
+    let of_cell = mesh
+        .cell_regions()
+        .iter()
+        .map(|&r| {
+            by_region
+                .iter()
+                .find(|(id, _)| *id == Some(r))
+                .or_else(|| by_region.iter().find(|(id, _)| id.is_none()))
+                .map(|(_, i)| *i)
+                .ok_or_else(|| {
+                    let message = format!("{} has no material; add a [[material]] for it", mesh.region_label(r));
+                    ("material".to_string(), message)
+                })
+        })
+        .collect::<Result<Vec<usize>, _>>()?;
+    Ok((laws, of_cell))
+}
+
+/// Step 1: the fibre frame, from `[fibers]`, else the mesh's `fiber` cell field when an
+/// anisotropic law needs one; `None` when every law is isotropic and no `[fibers]` is given.
+fn cell_fibres(scenario: &Scenario, mesh: &Mesh, laws: &[Box<dyn Law>]) -> Result<Option<Fibres>, EntryError> {
+    let entry = || "fibers".to_string();
+    let needs = laws.iter().any(|l| l.anisotropic());
+    let fib = |r: Result<Fibres, fibres::FibreError>| r.map(Some).map_err(|e| (entry(), e.to_string()));
+    match &scenario.fibres {
+        Some(FibreSpec { field: Some(f), rule_based: None, sheet_field, direction: None }) => {
+            fib(fibres::from_fields(mesh, f, sheet_field.as_deref()))
+        }
+        Some(FibreSpec { field: None, rule_based: None, sheet_field: None, direction: Some(d) }) => {
+            fib(fibres::uniform(mesh, *d))
+        }
+        Some(FibreSpec { field: None, rule_based: Some(r), sheet_field: None, direction: None }) => {
+            let p = RuleBasedParams {
+                alpha_endo: r.alpha_endo,
+                alpha_epi: r.alpha_epi,
+                beta_endo: r.beta_endo,
+                beta_epi: r.beta_epi,
+            };
+            fib(fibres::rule_based(mesh, &p))
+        }
+        Some(_) => Err((
+            entry(),
+            "give one of field = \"name\" (with an optional sheet_field), direction = [x, y, z] or a \
+             [fibers.rule_based] table"
+                .into(),
+        )),
+        None if needs && mesh.cell_fields().iter().any(|f| f.name == "fiber") => {
+            fib(fibres::from_fields(mesh, "fiber", None))
+        }
+        None if needs => Err((
+            entry(),
+            "an anisotropic material needs fibres: add [fibers] field = \"<mesh field>\" or a [fibers.rule_based] table"
+                .into(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Step 3: every load as a [`LoadTerm`].
+fn load_terms(
+    scenario: &Scenario,
+    mesh: &Mesh,
+    mesh_si: &Mesh,
+    dofs: &DofMap,
+    boundary: &[CellFace],
+) -> Result<Vec<LoadTerm>, EntryError> {
+    let unit = |k: usize| std::array::from_fn::<f64, 3, _>(|i| if i == k { 1.0 } else { 0.0 });
+    let mut terms = Vec::new();
+    for (i, ld) in scenario.loads.iter().enumerate() {
+        let entry = format!("load[{}] '{}'", i + 1, scenario.load_name(i));
+        let err = |m: String| (entry.clone(), m);
+        if matches!(ld.kind, LoadKind::Body | LoadKind::ActiveTension) {
+            let cells = region_cells(mesh, ld.region.as_ref()).map_err(err)?;
+            if ld.kind == LoadKind::ActiveTension {
+                terms.push(LoadTerm::Active(cells));
+                continue;
+            }
+            let basis = (0..3)
+                .map(|k| {
+                    let mut f = vec![0.0; dofs.len()];
+                    load::add_body_load(mesh_si, dofs, &cells, |_| unit(k), &mut f);
+                    f
+                })
+                .collect();
+            terms.push(LoadTerm::Dead(basis));
+            continue;
+        }
+        let sel = resolve(mesh, dofs, boundary, &ld.target()).map_err(err)?;
+        let surface_load = matches!(ld.kind, LoadKind::Traction | LoadKind::Pressure);
+        if surface_load && sel.faces.is_empty() {
+            return Err(err("this load acts on a surface, but its target selects no boundary face".into()));
+        }
+        if ld.follower {
+            if let Some(f) = sel.faces.iter().find(|f| boundary.binary_search(f).is_err()) {
+                return Err(err(format!(
+                    "a follower pressure needs a boundary surface, but face {} of cell {} lies inside the mesh",
+                    f.face,
+                    mesh.cell_ids()[f.cell]
+                )));
+            }
+            terms.push(LoadTerm::Follower(sel.faces));
+            continue;
+        }
+        let basis = match ld.kind {
+            LoadKind::Pressure => {
+                let mut f = vec![0.0; dofs.len()];
+                load::add_surface_load(mesh_si, dofs, &sel.faces, |_, n| (-n).into(), &mut f);
+                vec![f]
+            }
+            LoadKind::Traction => (0..3)
+                .map(|k| {
+                    let mut f = vec![0.0; dofs.len()];
+                    load::add_surface_load(mesh_si, dofs, &sel.faces, |_, _| unit(k), &mut f);
+                    f
+                })
+                .collect(),
+            LoadKind::Force if !sel.faces.is_empty() => {
+                let area = load::faces_area(mesh_si, &sel.faces);
+                (0..3)
+                    .map(|k| {
+                        let mut f = vec![0.0; dofs.len()];
+                        let t = unit(k).map(|c| c / area);
+                        load::add_surface_load(mesh_si, dofs, &sel.faces, |_, _| t, &mut f);
+                        f
+                    })
+                    .collect()
+            }
+            _ => {
+                let per = if ld.kind == LoadKind::Force { 1.0 / sel.nodes.len() as f64 } else { 1.0 };
+                (0..3)
+                    .map(|k| {
+                        let mut f = vec![0.0; dofs.len()];
+                        load::add_nodal_load(dofs, &sel.nodes, unit(k).map(|c| c * per), &mut f);
+                        f
+                    })
+                    .collect()
+            }
+        };
+        terms.push(LoadTerm::Dead(basis));
+    }
+    Ok(terms)
+}
+
+/// Step 4: the cavities, each with the pressure load acting on its surface.
+fn resolve_cavities(scenario: &Scenario, mesh_si: &Mesh) -> Result<Vec<(String, Cavity, Option<usize>)>, EntryError> {
+    scenario
+        .cavities
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let entry = format!("cavity[{}] '{}'", k + 1, c.name);
+            let surface = mesh_si.surface(&c.surface).ok_or_else(|| {
+                let names: Vec<&str> = mesh_si.surfaces().iter().map(|s| s.name.as_str()).collect();
+                (
+                    entry.clone(),
+                    format!("the mesh has no surface named '{}' (surfaces: {})", c.surface, names.join(", ")),
+                )
+            })?;
+            let cavity = Cavity::new(mesh_si, &surface.faces).map_err(|m| (entry.clone(), m))?;
+            let load = match &c.pressure_load {
+                Some(name) => (0..scenario.loads.len()).find(|&i| &scenario.load_name(i) == name),
+                None => scenario
+                    .loads
+                    .iter()
+                    .position(|l| l.kind == LoadKind::Pressure && l.surface.as_deref() == Some(c.surface.as_str())),
+            };
+            Ok((c.name.clone(), cavity, load))
+        })
+        .collect()
+}
