@@ -166,12 +166,27 @@ impl FiniteStrain {
         self.slot_offsets.len() - 1
     }
 
-    fn cell_input(&self, c: usize, u: &[f64], ue: &mut [[f64; 3]; 10]) -> (usize, &[f64]) {
+    /// What the kernel reads for cell `c` at `u`; `ue` receives the cell's displacements.
+    fn input<'a>(
+        &'a self,
+        materials: &CellMaterials<'a>,
+        c: usize,
+        u: &[f64],
+        ue: &'a mut [[f64; 3]; 10],
+    ) -> CellInput<'a> {
         let slots = &self.slots[self.slot_offsets[c]..self.slot_offsets[c + 1]];
         for (a, &s) in slots.iter().enumerate() {
             ue[a] = [u[3 * s], u[3 * s + 1], u[3 * s + 2]];
         }
-        (slots.len(), &self.qp[self.qp_offsets[c]..self.qp_offsets[c + 1]])
+        CellInput {
+            n: slots.len(),
+            qp: &self.qp[self.qp_offsets[c]..self.qp_offsets[c + 1]],
+            u: &ue[..slots.len()],
+            law: materials.laws[materials.law_of_cell[c]].as_ref(),
+            frame: &materials.frames[c],
+            active: materials.active_tension[c],
+            multiplier: materials.pressure[c],
+        }
     }
 
     /// Sets `residual` to `∂Π/∂u` and, when given, `tangent` (on the pattern of the assembler)
@@ -201,19 +216,10 @@ impl FiniteStrain {
                 .map(|(i, buf)| {
                     let c = start + i;
                     let mut ue = [[0.0; 3]; 10];
-                    let (n, qp) = self.cell_input(c, u, &mut ue);
+                    let input = self.input(materials, c, u, &mut ue);
+                    let n = input.n;
                     let (fe, ke) = buf.split_at_mut(30);
                     let ke = if with_k { Some(&mut ke[..9 * n * n]) } else { None };
-                    let law = materials.laws[materials.law_of_cell[c]].as_ref();
-                    let input = CellInput {
-                        n,
-                        qp,
-                        u: &ue[..n],
-                        law,
-                        frame: &materials.frames[c],
-                        active: materials.active_tension[c],
-                        multiplier: materials.pressure[c],
-                    };
                     cell_kernel(&input, &mut fe[..3 * n], ke)
                         .map_err(|j| FemError::Inverted { cell: self.cell_ids[c], j })
                 })
@@ -260,18 +266,8 @@ impl FiniteStrain {
             .into_par_iter()
             .map(|c| {
                 let mut ue = [[0.0; 3]; 10];
-                let (n, qp) = self.cell_input(c, u, &mut ue);
-                let law = materials.laws[materials.law_of_cell[c]].as_ref();
-                let input = CellInput {
-                    n,
-                    qp,
-                    u: &ue[..n],
-                    law,
-                    frame: &materials.frames[c],
-                    active: materials.active_tension[c],
-                    multiplier: materials.pressure[c],
-                };
-                cell_state(&input).map_err(|j| FemError::Inverted { cell: self.cell_ids[c], j })
+                cell_state(&self.input(materials, c, u, &mut ue))
+                    .map_err(|j| FemError::Inverted { cell: self.cell_ids[c], j })
             })
             .collect()
     }

@@ -279,14 +279,23 @@ impl Problem {
 /// The material of every cell: the first `[[material]]` naming its region, else the first with
 /// region "all". Names that match no region, and regions left without a material, are errors.
 fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<LinearElastic>, EntryError> {
-    let mut by_region: Vec<(Option<i32>, LinearElastic)> = Vec::new();
+    let materials = scenario
+        .materials
+        .iter()
+        .enumerate()
+        .map(|(i, m)| m.linear(stress).map_err(|e| (format!("material[{}] (region {})", i + 1, m.region), e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(material_of_cells(scenario, mesh)?.into_iter().map(|i| materials[i]).collect())
+}
+
+/// The index into `scenario.materials` of every cell's material (rule of [`cell_materials`]).
+pub(super) fn material_of_cells(scenario: &Scenario, mesh: &Mesh) -> Result<Vec<usize>, EntryError> {
+    let mut by_region: Vec<(Option<i32>, usize)> = Vec::new();
     for (i, m) in scenario.materials.iter().enumerate() {
         let entry = format!("material[{}] (region {})", i + 1, m.region);
-        let material = m.linear(stress).map_err(|e| (entry.clone(), e))?;
-        let ids = region_ids(mesh, &m.region).map_err(|msg| (entry, msg))?;
-        match ids {
-            None => by_region.push((None, material)),
-            Some(ids) => by_region.extend(ids.into_iter().map(|id| (Some(id), material))),
+        match region_ids(mesh, &m.region).map_err(|msg| (entry, msg))? {
+            None => by_region.push((None, i)),
+            Some(ids) => by_region.extend(ids.into_iter().map(|id| (Some(id), i))),
         }
     }
     mesh.cell_regions()
@@ -296,7 +305,7 @@ fn cell_materials(scenario: &Scenario, mesh: &Mesh, stress: f64) -> Result<Vec<L
                 .iter()
                 .find(|(id, _)| *id == Some(r))
                 .or_else(|| by_region.iter().find(|(id, _)| id.is_none()))
-                .map(|(_, m)| *m)
+                .map(|(_, i)| *i)
                 .ok_or_else(|| {
                     (
                         "material".to_string(),

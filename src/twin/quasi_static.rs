@@ -23,7 +23,7 @@ use nalgebra_sparse::CsrMatrix;
 use super::analysis::FibreSpec;
 use super::fibres::{self, Fibres, RuleBasedParams};
 use super::mechanics::{eliminated_entries, LoadTerm, Mechanics};
-use super::problem::{locate_probes, region_cells, region_ids, resolve_supports, EntryError, Supports};
+use super::problem::{locate_probes, material_of_cells, region_cells, resolve_supports, EntryError, Supports};
 use super::scenario::{LoadKind, Scenario, Units, Value};
 use super::select::resolve;
 use super::steps::{self, Stage};
@@ -648,38 +648,19 @@ struct March {
     before: Vec<Value>,
 }
 
-/// Step 1: the law of every cell (first `[[material]]` naming its region, else "all").
+/// Step 1: the laws, and the law of every cell (first `[[material]]` naming its region, else "all").
 /// The laws of a scenario and the law of each cell.
 type CellLaws = (Vec<Box<dyn Law>>, Vec<usize>);
 
 fn cell_laws(scenario: &Scenario, mesh: &Mesh) -> Result<CellLaws, EntryError> {
     let s = scenario.units.stress();
-    let mut laws = Vec::new();
-    let mut by_region: Vec<(Option<i32>, usize)> = Vec::new();
-    for (i, m) in scenario.materials.iter().enumerate() {
-        let entry = format!("material[{}] (region {})", i + 1, m.region);
-        laws.push(m.law(s).map_err(|e| (entry.clone(), e))?);
-        match region_ids(mesh, &m.region).map_err(|e| (entry, e))? {
-            None => by_region.push((None, i)),
-            Some(ids) => by_region.extend(ids.into_iter().map(|id| (Some(id), i))),
-        }
-    }
-    let of_cell = mesh
-        .cell_regions()
+    let laws = scenario
+        .materials
         .iter()
-        .map(|&r| {
-            by_region
-                .iter()
-                .find(|(id, _)| *id == Some(r))
-                .or_else(|| by_region.iter().find(|(id, _)| id.is_none()))
-                .map(|(_, i)| *i)
-                .ok_or_else(|| {
-                    let message = format!("{} has no material; add a [[material]] for it", mesh.region_label(r));
-                    ("material".to_string(), message)
-                })
-        })
-        .collect::<Result<Vec<usize>, _>>()?;
-    Ok((laws, of_cell))
+        .enumerate()
+        .map(|(i, m)| m.law(s).map_err(|e| (format!("material[{}] (region {})", i + 1, m.region), e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((laws, material_of_cells(scenario, mesh)?))
 }
 
 /// Step 1: the fibre frame, from `[fibers]`, else the mesh's `fiber` cell field when an
