@@ -119,6 +119,15 @@ pub enum NewtonError {
         /// Report so far.
         report: Box<NewtonReport>,
     },
+    /// An outer iteration of the caller around the Newton solves (e.g. pressure updates) did not
+    /// converge.
+    #[error("{what}")]
+    Outer {
+        /// Report so far.
+        report: Box<NewtonReport>,
+        /// What did not converge, with its numbers.
+        what: String,
+    },
     /// The linear solve failed.
     #[error("the linear solve of Newton iteration {} failed: {source}", .report.iterations + 1)]
     Linear {
@@ -136,6 +145,7 @@ impl NewtonError {
             NewtonError::Start { .. } => NewtonReport::default(),
             NewtonError::LineSearch { report, .. }
             | NewtonError::NotConverged { report }
+            | NewtonError::Outer { report, .. }
             | NewtonError::Linear { report, .. } => (**report).clone(),
         }
     }
@@ -229,6 +239,7 @@ pub fn newton(
     let n = x.len();
     let mut report = NewtonReport::default();
     let (mut r, mut r_try, mut x_try, mut dx) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut rhs = vec![0.0; n];
     let t = std::time::Instant::now();
     let eval = system.evaluate(x, &mut r, Some(tangent)).map_err(|reason| NewtonError::Start { reason })?;
     report.assembly_seconds += t.elapsed().as_secs_f64();
@@ -245,7 +256,7 @@ pub fn newton(
         if report.iterations >= params.max_iterations {
             return Err(NewtonError::NotConverged { report: Box::new(report) });
         }
-        let rhs: Vec<f64> = r.iter().map(|v| -v).collect();
+        rhs.iter_mut().zip(&r).for_each(|(b, r)| *b = -r);
         let linear = solve_damped(tangent, &rhs, &mut dx, params, backend)
             .map_err(|source| NewtonError::Linear { report: Box::new(report.clone()), source })?;
         if linear.1 > 0.0 {

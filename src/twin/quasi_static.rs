@@ -210,7 +210,8 @@ impl QuasiStatic {
         let stages = steps::stages(&self.scenario);
         let params = self.newton_params(backend);
         let constrained = self.supports.bc.dofs().to_vec();
-        let eliminated = eliminated_entries(&self.assembler.zero_matrix(), &self.mask);
+        let mut tangent = self.assembler.zero_matrix();
+        let eliminated = eliminated_entries(&tangent, &self.mask);
         let mut mech = Mechanics {
             mesh: &self.mesh_si,
             assembler: &self.assembler,
@@ -228,7 +229,6 @@ impl QuasiStatic {
             pressure: vec![0.0; self.mesh.cell_count()],
             last: None,
         };
-        let mut tangent = self.assembler.zero_matrix();
         let mut x = vec![0.0; self.assembler.dofs().len()];
         let mut march = March { summary: self.empty_summary(backend, &params), before: steps::initial(&self.scenario) };
         progress.stage("load steps", Some(self.planned_steps() as u64));
@@ -397,8 +397,11 @@ impl QuasiStatic {
                 return Ok(report);
             }
             if update == MAX_UZAWA {
-                report.residuals.push(worst);
-                return Err(NewtonError::NotConverged { report: Box::new(report) });
+                let what = format!(
+                    "the cell pressures did not enforce incompressibility in {MAX_UZAWA} updates (largest |J - 1| \
+                     {worst:.2e}, tolerance {tol:e})"
+                );
+                return Err(NewtonError::Outer { report: Box::new(report), what });
             }
             let next = newton(mech, x, tangent, params, backend, &crate::progress::Silent)?;
             report.iterations += next.iterations;
