@@ -27,6 +27,9 @@ mod scenarios;
 #[path = "verification/finite_strain.rs"]
 mod finite_strain;
 
+#[path = "verification/supports.rs"]
+mod supports;
+
 #[path = "verification/gpu_kernels.rs"]
 mod gpu_kernels;
 

@@ -187,13 +187,18 @@ fn write_table(w: &mut dyn std::io::Write, s: &QuasiStaticSummary, out: &Path) -
             )?;
         }
     }
+    super::run::write_pins(w, &s.pins)?;
+    let linear = if s.solver.method == "cg" {
+        format!("cg with {} preconditioning", s.solver.preconditioner)
+    } else {
+        s.solver.method.clone()
+    };
     writeln!(
         w,
-        "  solver: Newton ({} iterations, tangent {}), linear {} {} on {} ({} s assembly, {} s solve); {:.2} s in all",
+        "  solver: Newton ({} iterations, tangent {}), linear {} on {} ({} s assembly, {} s solve); {:.2} s in all",
         s.solver.newton_iterations,
         s.solver.tangent.split(':').next().unwrap_or_default(),
-        s.solver.method,
-        s.solver.preconditioner,
+        linear,
         s.solver.backend,
         round3(s.solver.assembly_seconds),
         round3(s.solver.solve_seconds),

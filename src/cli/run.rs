@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{report, Failure, EXIT_CANT_CREATE, EXIT_DATA, EXIT_NO_INPUT};
 use crate::io::{self, Format};
@@ -40,15 +40,51 @@ impl From<ScenarioError> for Failure {
     }
 }
 
-/// Progress bars on standard error (hidden with `--quiet` or when stderr is not a terminal).
+/// Progress on standard error, silenced by `--quiet`: indicatif bars on a terminal, one bar per
+/// open stage (load steps above the Newton iterations of the current step); when stderr is not a
+/// terminal (batch jobs, CI logs), a plain line per stage at most every [`PLAIN_EVERY`] and one
+/// when an outer stage ends.
 pub(super) struct Bars {
     quiet: bool,
-    bar: Mutex<Option<ProgressBar>>,
+    terminal: bool,
+    multi: MultiProgress,
+    stack: Mutex<Vec<Stage>>,
+}
+
+/// Least time between two plain progress lines of one stage.
+const PLAIN_EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+struct Stage {
+    name: String,
+    total: Option<u64>,
+    bar: Option<ProgressBar>,
+    start: std::time::Instant,
+    printed: std::time::Instant,
+    position: u64,
+    message: String,
+    last_line: String,
 }
 
 impl Bars {
     pub(super) fn new(quiet: bool) -> Bars {
-        Bars { quiet, bar: Mutex::new(None) }
+        use std::io::IsTerminal;
+        let terminal = std::io::stderr().is_terminal();
+        Bars {
+            quiet,
+            terminal,
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            stack: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Prints the stage's state unless it is the state printed last.
+    fn plain_line(stage: &mut Stage) {
+        let of = stage.total.map(|t| format!("/{t}")).unwrap_or_default();
+        let line = format!("{} {}{of} {}", stage.name, stage.position, stage.message);
+        if stage.last_line != line {
+            eprintln!("organ-twin: {line} ({:.0} s)", stage.start.elapsed().as_secs_f64());
+            stage.last_line = line;
+        }
     }
 }
 
@@ -57,37 +93,66 @@ impl Progress for Bars {
         if self.quiet {
             return;
         }
-        let bar = match total {
-            Some(n) => ProgressBar::new(n).with_style(
-                ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
-                    .expect("valid template")
-                    .progress_chars("=> "),
-            ),
-            None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{prefix:>14} {spinner} {msg} ({elapsed})").expect("valid template"),
-            ),
-        };
-        bar.set_draw_target(ProgressDrawTarget::stderr());
-        bar.set_prefix(name.to_string());
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        if let Ok(mut slot) = self.bar.lock() {
-            *slot = Some(bar);
+        let bar = self.terminal.then(|| {
+            let bar = match total {
+                Some(n) => ProgressBar::new(n).with_style(
+                    ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg} ({elapsed})")
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                ),
+                None => ProgressBar::new_spinner().with_style(
+                    ProgressStyle::with_template("{prefix:>14} {spinner} {pos} {msg} ({elapsed})")
+                        .expect("valid template"),
+                ),
+            };
+            let bar = self.multi.add(bar);
+            bar.set_prefix(name.to_string());
+            bar.enable_steady_tick(std::time::Duration::from_millis(200));
+            bar
+        });
+        let now = std::time::Instant::now();
+        if let Ok(mut stack) = self.stack.lock() {
+            stack.push(Stage {
+                name: name.into(),
+                total,
+                bar,
+                start: now,
+                printed: now,
+                position: 0,
+                message: String::new(),
+                last_line: String::new(),
+            });
         }
     }
 
     fn advance(&self, position: u64, message: &str) {
-        if let Ok(slot) = self.bar.lock() {
-            if let Some(bar) = slot.as_ref() {
-                bar.set_position(position);
-                bar.set_message(message.to_string());
+        if let Ok(mut stack) = self.stack.lock() {
+            if let Some(stage) = stack.last_mut() {
+                stage.position = position;
+                stage.message = message.to_string();
+                match &stage.bar {
+                    Some(bar) => {
+                        bar.set_position(position);
+                        bar.set_message(message.to_string());
+                    }
+                    None if stage.printed.elapsed() >= PLAIN_EVERY => {
+                        stage.printed = std::time::Instant::now();
+                        Bars::plain_line(stage);
+                    }
+                    None => {}
+                }
             }
         }
     }
 
     fn finish(&self) {
-        if let Ok(mut slot) = self.bar.lock() {
-            if let Some(bar) = slot.take() {
-                bar.finish_and_clear();
+        if let Ok(mut stack) = self.stack.lock() {
+            if let Some(mut stage) = stack.pop() {
+                match &stage.bar {
+                    Some(bar) => bar.finish_and_clear(),
+                    None if stack.is_empty() && stage.start.elapsed() >= PLAIN_EVERY => Bars::plain_line(&mut stage),
+                    None => {}
+                }
             }
         }
     }
@@ -199,6 +264,7 @@ fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> s
     for (name, r) in &s.reactions {
         writeln!(w, "  reaction       {name}: {} {}", v3(r), u.force)?;
     }
+    write_pins(w, &s.pins)?;
     for (name, p) in &s.probes {
         writeln!(w, "  probe          {name} at {:?}: u = {} {}", p.point, v3(&p.displacement), u.length)?;
     }
@@ -239,4 +305,16 @@ pub fn export(path: &Path, out: &Path, quiet: bool) -> Result<(), Failure> {
         units.2
     );
     report(|w| writeln!(w, "{line}"))
+}
+
+/// One line per pin added to hold a sliding support.
+pub(super) fn write_pins(w: &mut dyn std::io::Write, pins: &[crate::twin::summary::PinSummary]) -> std::io::Result<()> {
+    for p in pins {
+        writeln!(
+            w,
+            "  pin            {}: node {} component {} at {:?} (removes an in-plane rigid motion)",
+            p.support, p.node, p.component, p.position
+        )?;
+    }
+    Ok(())
 }

@@ -141,6 +141,86 @@ const MODES: [&str; 6] = [
     "rotation about z",
 ];
 
+/// A direction along which a node is held elastically (a spring support): it removes the rigid
+/// motions that move the node along `direction`, as a prescribed component does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Restraint {
+    /// Node index.
+    pub node: usize,
+    /// Unit direction.
+    pub direction: [f64; 3],
+}
+
+/// The rigid-mode geometry of one body: its DOF slots, centre and size.
+struct Body {
+    slots: Vec<usize>,
+    centre: Vector3<f64>,
+    size: f64,
+}
+
+impl Body {
+    /// The row of the six modes (three translations, three rotations about the centre, scaled
+    /// by the size) seen along `d` at point `p`: `[d, r × d]`, `r = (p − centre) / size`.
+    fn row(&self, p: Vector3<f64>, d: Vector3<f64>) -> Vector6<f64> {
+        let r = (p - self.centre) / self.size;
+        let rot = r.cross(&d);
+        Vector6::new(d[0], d[1], d[2], rot[0], rot[1], rot[2])
+    }
+}
+
+fn split_bodies(mesh: &Mesh, dofs: &DofMap) -> (Vec<usize>, Vec<Body>) {
+    let bodies = bodies(mesh, dofs);
+    let count = bodies.iter().copied().max().map_or(0, |b| b + 1);
+    let mut list: Vec<Body> =
+        (0..count).map(|_| Body { slots: Vec::new(), centre: Vector3::zeros(), size: 0.0 }).collect();
+    for (s, &b) in bodies.iter().enumerate() {
+        list[b].slots.push(s);
+    }
+    for body in &mut list {
+        let points = body.slots.iter().map(|&s| Vector3::from(mesh.nodes()[dofs.node(s)]));
+        body.centre = points.clone().sum::<Vector3<f64>>() / body.slots.len() as f64;
+        body.size = points.map(|p| (p - body.centre).norm()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    }
+    (bodies, list)
+}
+
+/// The rigid motions of each body left free by `bc` and `restraints`: an orthonormal basis
+/// (columns, in the coordinates of the six modes) of the near-null space of the Gram matrix
+/// `G = Σ_c r_c r_cᵀ` over every constraining direction `c` (eigenvalues below `1e-10 · max`).
+fn free_modes(
+    mesh: &Mesh,
+    dofs: &DofMap,
+    bodies: &[usize],
+    list: &[Body],
+    bc: &Dirichlet,
+    restraints: &[Restraint],
+) -> Vec<Vec<Vector6<f64>>> {
+    let mut gram = vec![Matrix6::zeros(); list.len()];
+    let point = |s: usize| Vector3::from(mesh.nodes()[dofs.node(s)]);
+    for &dof in bc.dofs() {
+        let (s, k) = (dof / 3, dof % 3);
+        let b = bodies[s];
+        let row = list[b].row(point(s), Vector3::ith(k, 1.0));
+        gram[b] += row * row.transpose();
+    }
+    for r in restraints {
+        let Some(s) = dofs.slot(r.node) else { continue };
+        let b = bodies[s];
+        let row = list[b].row(point(s), Vector3::from(r.direction));
+        gram[b] += row * row.transpose();
+    }
+    gram.into_iter()
+        .map(|g| {
+            let eig = SymmetricEigen::new(g);
+            let max = eig.eigenvalues.max();
+            (0..6)
+                .filter(|&i| max <= 0.0 || eig.eigenvalues[i] < 1e-10 * max)
+                .map(|i| if max <= 0.0 { Vector6::ith(i, 1.0) } else { eig.eigenvectors.column(i).into_owned() })
+                .collect()
+        })
+        .collect()
+}
+
 /// Checks that every connected body of the mesh has its six rigid-body motions removed by the
 /// constrained DOFs; otherwise names the body and the motions left free.
 ///
@@ -148,62 +228,95 @@ const MODES: [&str; 6] = [
 /// the body's centre, scaled by its size), the Gram matrix `G = Σ_c r_m,c r_n,c` over the
 /// constrained DOFs `c` must be non-singular: an eigenvalue below `1e-10 · max` is a free motion.
 pub fn check_rigid_body(mesh: &Mesh, dofs: &DofMap, bc: &Dirichlet) -> Result<(), FemError> {
-    let bodies = bodies(mesh, dofs);
-    let count = bodies.iter().copied().max().map_or(0, |b| b + 1);
-    let mask = bc.mask(dofs.len());
-    for body in 0..count {
-        let slots: Vec<usize> = (0..dofs.slots()).filter(|&s| bodies[s] == body).collect();
-        let points: Vec<Vector3<f64>> = slots.iter().map(|&s| Vector3::from(mesh.nodes()[dofs.node(s)])).collect();
-        let centre = points.iter().sum::<Vector3<f64>>() / points.len() as f64;
-        let size = points.iter().map(|p| (p - centre).norm()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
-        let mut gram = Matrix6::zeros();
-        for (&s, p) in slots.iter().zip(&points) {
-            let r = (p - centre) / size;
-            for k in 0..3 {
-                if !mask[3 * s + k] {
-                    continue;
-                }
-                // Component k of the six modes at this node: e_k for translations, (e_m × r)_k
-                // for rotations about axis m.
-                let mut row = Vector6::zeros();
-                row[k] = 1.0;
-                for m in 0..3 {
-                    let mut axis = Vector3::zeros();
-                    axis[m] = 1.0;
-                    row[3 + m] = axis.cross(&r)[k];
-                }
-                gram += row * row.transpose();
-            }
+    check_rigid_body_with(mesh, dofs, bc, &[])
+}
+
+/// [`check_rigid_body`] with elastic restraints (springs) counted as constraints too.
+pub fn check_rigid_body_with(
+    mesh: &Mesh,
+    dofs: &DofMap,
+    bc: &Dirichlet,
+    restraints: &[Restraint],
+) -> Result<(), FemError> {
+    let (bodies, list) = split_bodies(mesh, dofs);
+    for (body, free) in free_modes(mesh, dofs, &bodies, &list, bc, restraints).into_iter().enumerate() {
+        if free.is_empty() {
+            continue;
         }
-        let eig = SymmetricEigen::new(gram);
-        let max = eig.eigenvalues.max();
-        let mut free = Vec::new();
-        for (i, &lambda) in eig.eigenvalues.iter().enumerate() {
-            if max <= 0.0 || lambda < 1e-10 * max {
-                let v = eig.eigenvectors.column(i);
-                let m = (0..6).max_by(|&a, &b| v[a].abs().total_cmp(&v[b].abs())).expect("six modes");
-                free.push(MODES[m]);
-            }
-        }
-        if max <= 0.0 {
-            free = MODES.to_vec();
-        }
-        if !free.is_empty() {
-            free.sort();
-            free.dedup();
-            let first_cell = (0..mesh.cell_count())
-                .find(|&c| bodies[dofs.slot(mesh.cell_nodes(c)[0]).expect("used")] == body)
-                .expect("a body has cells");
-            return Err(FemError::Unconstrained {
-                body: body + 1,
-                bodies: count,
-                nodes: slots.len(),
-                region: mesh.region_label(mesh.cell_regions()[first_cell]),
-                free: free.join(", "),
-            });
-        }
+        let mut names: Vec<&str> = free
+            .iter()
+            .map(|v| MODES[(0..6).max_by(|&a, &b| v[a].abs().total_cmp(&v[b].abs())).expect("six modes")])
+            .collect();
+        names.sort();
+        names.dedup();
+        let first_cell = (0..mesh.cell_count())
+            .find(|&c| bodies[dofs.slot(mesh.cell_nodes(c)[0]).expect("used")] == body)
+            .expect("a body has cells");
+        return Err(FemError::Unconstrained {
+            body: body + 1,
+            bodies: list.len(),
+            nodes: list[body].slots.len(),
+            region: mesh.region_label(mesh.cell_regions()[first_cell]),
+            free: names.join(", "),
+        });
     }
     Ok(())
+}
+
+/// The fewest extra prescribed DOFs ("pins") among `candidates` (DOFs not in `bc`) that remove
+/// the rigid motions `bc` and `restraints` leave free, chosen greedily for conditioning: each
+/// pin is the candidate whose motion under the remaining free modes is largest (a pivoted QR on
+/// the modes' rows), and the modes it removes are then projected out. Motions no candidate can
+/// remove stay free (for [`check_rigid_body_with`] to report). Returns the DOFs in pick order.
+pub fn pins(mesh: &Mesh, dofs: &DofMap, bc: &Dirichlet, restraints: &[Restraint], candidates: &[usize]) -> Vec<usize> {
+    let (bodies, list) = split_bodies(mesh, dofs);
+    let free = free_modes(mesh, dofs, &bodies, &list, bc, restraints);
+    let mut chosen = Vec::new();
+    for (b, basis) in free.into_iter().enumerate() {
+        let rows: Vec<(usize, Vector6<f64>)> = candidates
+            .iter()
+            .filter(|&&d| bodies[d / 3] == b)
+            .map(|&d| (d, list[b].row(Vector3::from(mesh.nodes()[dofs.node(d / 3)]), Vector3::ith(d % 3, 1.0))))
+            .collect();
+        let mut basis = basis;
+        while !basis.is_empty() {
+            // The motion of each candidate under the free modes, and the largest.
+            let best = rows
+                .iter()
+                .map(|(d, r)| (*d, basis.iter().map(|q| r.dot(q)).collect::<Vec<f64>>()))
+                .max_by(|a, b| norm2(&a.1).total_cmp(&norm2(&b.1)));
+            let Some((dof, a)) = best.filter(|(_, a)| norm2(a) > 1e-16) else { break };
+            chosen.push(dof);
+            basis = deflate(&basis, &a);
+        }
+    }
+    chosen
+}
+
+fn norm2(a: &[f64]) -> f64 {
+    a.iter().map(|v| v * v).sum()
+}
+
+/// An orthonormal basis of the part of span(`basis`) whose combination coefficients are
+/// orthogonal to `a` (the modes that leave the pinned DOF at rest).
+fn deflate(basis: &[Vector6<f64>], a: &[f64]) -> Vec<Vector6<f64>> {
+    let m = basis.len();
+    let na = norm2(a).sqrt();
+    let a: Vec<f64> = a.iter().map(|v| v / na).collect();
+    let mut out: Vec<Vec<f64>> = Vec::new();
+    for k in 0..m {
+        // e_k minus its components along a and the vectors kept so far.
+        let mut v: Vec<f64> = (0..m).map(|i| if i == k { 1.0 } else { 0.0 }).collect();
+        for q in std::iter::once(&a).chain(out.iter()) {
+            let c: f64 = v.iter().zip(q).map(|(x, y)| x * y).sum();
+            v.iter_mut().zip(q).for_each(|(x, y)| *x -= c * y);
+        }
+        let n = norm2(&v).sqrt();
+        if n > 1e-8 && out.len() + 1 < m {
+            out.push(v.iter().map(|x| x / n).collect());
+        }
+    }
+    out.iter().map(|c| c.iter().zip(basis).fold(Vector6::zeros(), |acc, (ci, q)| acc + q * *ci)).collect()
 }
 
 /// Connected component (body) of each DOF slot, numbered by first appearance.
@@ -238,4 +351,50 @@ fn bodies(mesh: &Mesh, dofs: &DofMap) -> Vec<usize> {
             label[root]
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mesh::generate::{beam, BeamParams};
+
+    fn zmin_nodes(mesh: &Mesh) -> Vec<usize> {
+        let mut nodes: Vec<usize> =
+            mesh.surface("zmin").expect("zmin").faces.iter().flat_map(|&f| mesh.face_nodes(f).to_vec()).collect();
+        nodes.sort();
+        nodes.dedup();
+        nodes
+    }
+
+    /// A beam sliding on its bottom face (u_z = 0 there) keeps x, y and the rotation about z
+    /// free: three pins, no fewer, remove them, and the check then passes; springs holding the
+    /// far end sideways leave two motions to pin.
+    #[test]
+    fn fewest_pins_remove_the_in_plane_motions() {
+        let mesh = beam(&BeamParams::default()).expect("beam");
+        let dofs = DofMap::new(&mesh);
+        let nodes = zmin_nodes(&mesh);
+        let bc = Dirichlet::new(nodes.iter().map(|&n| (dofs.dof(n, 2).expect("dof"), 0.0)).collect());
+        assert!(check_rigid_body(&mesh, &dofs, &bc).is_err());
+        let candidates: Vec<usize> =
+            nodes.iter().flat_map(|&n| [dofs.dof(n, 0).expect("dof"), dofs.dof(n, 1).expect("dof")]).collect();
+        let chosen = pins(&mesh, &dofs, &bc, &[], &candidates);
+        assert_eq!(chosen.len(), 3, "{chosen:?}");
+        let mut pairs: Vec<(usize, f64)> = bc.dofs().iter().map(|&d| (d, 0.0)).collect();
+        pairs.extend(chosen.iter().map(|&d| (d, 0.0)));
+        check_rigid_body(&mesh, &dofs, &Dirichlet::new(pairs)).expect("pinned");
+
+        let end: Vec<Restraint> = (0..mesh.nodes().len())
+            .filter(|&n| mesh.nodes()[n][0] > 10.0 - 1e-9)
+            .map(|n| Restraint { node: n, direction: [0.0, 1.0, 0.0] })
+            .collect();
+        let chosen = pins(&mesh, &dofs, &bc, &end, &candidates);
+        // The end springs hold y only along x = 10: the rotation about z through that end and
+        // the translation along x are left, two pins.
+        assert_eq!(chosen.len(), 2, "{chosen:?}");
+        assert!(chosen.iter().any(|d| d % 3 == 0), "a pin holds x: {chosen:?}");
+        let mut pairs: Vec<(usize, f64)> = bc.dofs().iter().map(|&d| (d, 0.0)).collect();
+        pairs.extend(chosen.iter().map(|&d| (d, 0.0)));
+        check_rigid_body_with(&mesh, &dofs, &Dirichlet::new(pairs), &end).expect("pinned with springs");
+    }
 }

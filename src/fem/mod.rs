@@ -37,6 +37,7 @@ pub mod material;
 pub mod post;
 pub mod pressure;
 pub mod quadrature;
+pub mod spring;
 
 pub use assembly::Assembler;
 pub use constraint::Dirichlet;

@@ -1,5 +1,6 @@
 //! The finite-strain equilibrium of a resolved scenario as a [`NonlinearSystem`]: internal
-//! forces and tangent from [`FiniteStrain`], follower pressures, dead loads, and the supports by
+//! forces and tangent from [`FiniteStrain`] and spring supports, follower pressures, dead loads,
+//! and the prescribed supports by
 //! symmetric elimination (constrained rows of `R` zero; their rows and columns of `K` zero but
 //! the diagonal), at the current load level.
 
@@ -7,6 +8,7 @@ use nalgebra_sparse::CsrMatrix;
 
 use crate::fem::finite_strain::{AssemblyStats, CellMaterials, FiniteStrain};
 use crate::fem::hyper::{Frame, Law};
+use crate::fem::spring::SpringSupport;
 use crate::fem::{pressure, Assembler};
 use crate::mesh::{CellFace, Mesh};
 use crate::solve::newton::{Evaluation, Inadmissible, NonlinearSystem};
@@ -40,6 +42,8 @@ pub struct Mechanics<'a> {
     pub frames: &'a [Frame],
     /// Loads.
     pub terms: &'a [LoadTerm],
+    /// Spring supports (their forces `K_s u` and stiffness join the internal ones).
+    pub springs: &'a [SpringSupport],
     /// Constrained DOFs as a mask.
     pub mask: &'a [bool],
     /// Constrained DOFs, sorted.
@@ -112,6 +116,12 @@ impl NonlinearSystem for Mechanics<'_> {
             .fs
             .assemble(&materials, x, residual, tangent.as_deref_mut())
             .map_err(|e| Inadmissible(e.to_string()))?;
+        for spring in self.springs {
+            spring.add_forces(x, residual);
+            if let Some(k) = tangent.as_deref_mut() {
+                spring.add_stiffness(k.values_mut());
+            }
+        }
         let scale = residual.iter().map(|v| v * v).sum::<f64>().sqrt();
         for (term, v) in self.terms.iter().zip(&self.levels) {
             match term {

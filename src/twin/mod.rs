@@ -24,6 +24,7 @@ pub mod scenario;
 pub mod select;
 pub mod steps;
 pub mod summary;
+mod supports;
 
 pub use problem::{Problem, Solution};
 pub use scenario::{BackendChoice, Scenario};

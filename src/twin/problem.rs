@@ -9,15 +9,17 @@
 //! 7. apply the supports and solve on the chosen backend;
 //! 8. recover reactions, strain energy, stresses and probe values, in the scenario's units.
 
-use std::collections::BTreeMap;
 use std::time::Instant;
 
 use nalgebra_sparse::CsrMatrix;
 
-use super::scenario::{LoadKind, RegionRef, Scenario, SupportKind, Value};
-use super::select::{resolve, symmetry_axis, Selection};
+use super::scenario::{LoadKind, RegionRef, Scenario, Value};
+use super::select::{resolve, Selection};
+use super::summary::PinSummary;
 use super::summary::{MeshSummary, ProbeSummary, SolverSummary, Summary, UnitsSummary};
+pub(super) use super::supports::resolve_supports;
 use super::ScenarioError;
+use crate::fem::spring::SpringSupport;
 use crate::fem::{constraint, load, post, Assembler, Dirichlet, DofMap, LinearElastic};
 use crate::mesh::{CellFace, CellType, Field, Mesh};
 use crate::progress::Progress;
@@ -37,6 +39,10 @@ pub struct Problem {
     /// For each constrained DOF (in `bc` order), the support that owns its reaction.
     owners: Vec<usize>,
     support_names: Vec<String>,
+    /// Spring supports (stiffness already in `stiffness`) and the support owning each.
+    springs: Vec<(usize, SpringSupport)>,
+    /// Pins added for sliding supports.
+    pins: Vec<PinSummary>,
     loads: Vec<f64>,
     probes: Vec<(usize, [f64; 3])>,
     assembly_seconds: f64,
@@ -86,7 +92,8 @@ impl Problem {
         let probes = locate_probes(&scenario, &mesh).map_err(|(e, m)| invalid(e, m))?;
 
         // 5. Rigid-body check.
-        constraint::check_rigid_body(&mesh_si, &dofs, &supports.bc)
+        supports
+            .check_rigid_body(&mesh_si, &dofs)
             .map_err(|e| ScenarioError::Fem { source_name: source.into(), source: e })?;
 
         // 6. Pattern and stiffness.
@@ -96,6 +103,14 @@ impl Problem {
         let assembler = Assembler::with_dofs(&mesh_si, dofs).map_err(fem)?;
         let mut stiffness = assembler.zero_matrix();
         assembler.assemble(&materials, &mut stiffness).map_err(fem)?;
+        let springs: Vec<(usize, SpringSupport)> = supports
+            .springs
+            .iter()
+            .map(|sp| (sp.owner, SpringSupport::new(&mesh_si, &assembler, &sp.faces, sp.k_n, sp.k_t)))
+            .collect();
+        for (_, sp) in &springs {
+            sp.add_stiffness(stiffness.values_mut());
+        }
         progress.finish();
         let assembly_seconds = start.elapsed().as_secs_f64();
 
@@ -110,6 +125,8 @@ impl Problem {
             bc: supports.bc,
             owners: supports.owners,
             support_names: supports.names,
+            springs,
+            pins: supports.pins,
             loads,
             probes,
             assembly_seconds,
@@ -196,6 +213,10 @@ impl Problem {
         for (&dof, &owner) in self.bc.dofs().iter().zip(&self.owners) {
             reactions[owner][dof % 3] += (ku[dof] - self.loads[dof]) / f;
         }
+        for (owner, sp) in &self.springs {
+            let r = sp.resultant(x);
+            (0..3).for_each(|k| reactions[*owner][k] += r[k] / f);
+        }
         let strain_energy = 0.5 * x.iter().zip(&ku).map(|(a, b)| a * b).sum::<f64>() / (f * l);
 
         let cells = post::cell_results(&self.mesh_si, &self.materials, &u_si);
@@ -256,6 +277,7 @@ impl Problem {
             strain_energy,
             applied_load: load::resultant(&self.loads).map(|c| c / f),
             reactions: self.support_names.iter().cloned().zip(reactions).collect(),
+            pins: self.pins.clone(),
             probes,
         };
 
@@ -361,77 +383,6 @@ pub(super) fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usi
 
 /// An entry of the scenario (e.g. `support[2]`) and what is wrong with it.
 pub(super) type EntryError = (String, String);
-
-/// Supports resolved to prescribed DOFs (SI), with the support owning each DOF's reaction.
-#[derive(Debug, Clone)]
-pub(super) struct Supports {
-    pub(super) bc: Dirichlet,
-    pub(super) owners: Vec<usize>,
-    pub(super) names: Vec<String>,
-}
-
-/// Step 2: every support's nodes and components; a DOF prescribed twice must get the same value,
-/// and its reaction belongs to the first support listed.
-pub(super) fn resolve_supports(
-    scenario: &Scenario,
-    mesh: &Mesh,
-    dofs: &DofMap,
-    boundary: &[CellFace],
-) -> Result<Supports, EntryError> {
-    let l = scenario.units.length();
-    let mut prescribed: BTreeMap<usize, (f64, usize)> = BTreeMap::new();
-    let mut names: Vec<String> = Vec::new();
-    for (i, sp) in scenario.supports.iter().enumerate() {
-        let entry = format!("support[{}]", i + 1);
-        let sel = resolve(mesh, dofs, boundary, &sp.target()).map_err(|m| (entry.clone(), m))?;
-        let name =
-            sp.name.clone().or(sp.surface.clone()).or(sp.node_set.clone()).unwrap_or(format!("support{}", i + 1));
-        if names.contains(&name) {
-            return Err((entry, format!("the support name '{name}' is used twice; give name = \"...\"")));
-        }
-        names.push(name);
-        let components: Vec<(usize, f64)> = match sp.kind {
-            SupportKind::Fixed => (0..3).map(|k| (k, 0.0)).collect(),
-            SupportKind::Displacement => {
-                let v = sp.value.expect("checked: a displacement support has a value");
-                match &sp.components {
-                    Some(c) => c.iter().map(|a| (a.index(), v[a.index()] * l)).collect(),
-                    None => (0..3).map(|k| (k, v[k] * l)).collect(),
-                }
-            }
-            SupportKind::Symmetry => {
-                let axis =
-                    symmetry_axis(mesh, sp.normal, sp.select.as_ref(), &sel.faces).map_err(|m| (entry.clone(), m))?;
-                vec![(axis, 0.0)]
-            }
-        };
-        for &node in &sel.nodes {
-            for &(k, v) in &components {
-                let dof = dofs.dof(node, k).expect("selected nodes have DOFs");
-                match prescribed.get(&dof) {
-                    Some(&(old, owner)) if (old - v).abs() > 1e-12 * old.abs().max(v.abs()) => {
-                        let message = format!(
-                            "node {} component {} is prescribed {} here but {} by {}; make the supports agree",
-                            mesh.node_ids()[node],
-                            ["x", "y", "z"][k],
-                            v / l,
-                            old / l,
-                            names[owner]
-                        );
-                        return Err((entry, message));
-                    }
-                    Some(_) => {}
-                    None => {
-                        prescribed.insert(dof, (v, i));
-                    }
-                }
-            }
-        }
-    }
-    let owners = prescribed.values().map(|&(_, o)| o).collect();
-    let bc = Dirichlet::new(prescribed.iter().map(|(&d, &(v, _))| (d, v)).collect());
-    Ok(Supports { bc, owners, names })
-}
 
 /// Step 3: the consistent load vector (SI). Selection uses `mesh` (scenario units), integration
 /// `mesh_si`.

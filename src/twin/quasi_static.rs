@@ -23,18 +23,20 @@ use nalgebra_sparse::CsrMatrix;
 use super::analysis::FibreSpec;
 use super::fibres::{self, Fibres, RuleBasedParams};
 use super::mechanics::{eliminated_entries, LoadTerm, Mechanics};
-use super::problem::{locate_probes, material_of_cells, region_cells, resolve_supports, EntryError, Supports};
+use super::problem::{locate_probes, material_of_cells, region_cells, resolve_supports, EntryError};
 use super::scenario::{LoadKind, Scenario, Units, Value};
 use super::select::resolve;
 use super::steps::{self, Stage};
 use super::summary::{
     CavityState, LawSummary, MeshSummary, NewtonSummary, ProbeState, QuasiStaticSummary, StepSummary, UnitsSummary,
 };
+use super::supports::Supports;
 use super::ScenarioError;
 use crate::fem::cavity::Cavity;
 use crate::fem::finite_strain::{CellState, FiniteStrain};
 use crate::fem::hyper::{Frame, Law};
-use crate::fem::{constraint, load, post, pressure, Assembler, DofMap};
+use crate::fem::spring::SpringSupport;
+use crate::fem::{load, post, pressure, Assembler, DofMap};
 use crate::mesh::{CellFace, CellType, Field, Mesh};
 use crate::progress::Progress;
 use crate::solve::newton::{newton, NewtonError, NewtonParams, NewtonReport};
@@ -57,6 +59,7 @@ pub struct QuasiStatic {
     frames: Vec<Frame>,
     fibre_fields: Vec<Field>,
     supports: Supports,
+    springs: Vec<SpringSupport>,
     mask: Vec<bool>,
     terms: Vec<LoadTerm>,
     cavities: Vec<(String, Cavity, Option<usize>)>,
@@ -141,8 +144,13 @@ impl QuasiStatic {
         let cavities = resolve_cavities(&scenario, &mesh_si).map_err(invalid)?;
         let probes = locate_probes(&scenario, &mesh).map_err(invalid)?;
         // 5. Rigid-body check, pattern, structure.
-        constraint::check_rigid_body(&mesh_si, &dofs, &supports.bc).map_err(fem)?;
+        supports.check_rigid_body(&mesh_si, &dofs).map_err(fem)?;
         let assembler = Assembler::with_dofs(&mesh_si, dofs).map_err(fem)?;
+        let springs = supports
+            .springs
+            .iter()
+            .map(|sp| SpringSupport::new(&mesh_si, &assembler, &sp.faces, sp.k_n, sp.k_t))
+            .collect();
         let fs = FiniteStrain::new(&mesh_si, &assembler).map_err(fem)?;
         let moving: Vec<String> = terms
             .iter()
@@ -174,6 +182,7 @@ impl QuasiStatic {
             frames,
             fibre_fields,
             supports,
+            springs,
             mask,
             terms,
             cavities,
@@ -220,6 +229,7 @@ impl QuasiStatic {
             law_of_cell: &self.law_of_cell,
             frames: &self.frames,
             terms: &self.terms,
+            springs: &self.springs,
             mask: &self.mask,
             constrained: &constrained,
             eliminated: &eliminated,
@@ -239,7 +249,7 @@ impl QuasiStatic {
                 let t = Instant::now();
                 let fractions = ((inc - 1) as f64 / stage.increments as f64, inc as f64 / stage.increments as f64);
                 let ramp = Ramp { stage, before: &march.before, first, fractions };
-                let solved = self.increment(&mut mech, &mut x, &mut tangent, &ramp, &params, backend);
+                let solved = self.increment(&mut mech, &mut x, &mut tangent, &ramp, (&params, backend), progress);
                 match solved {
                     Ok((report, cutbacks)) => {
                         let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
@@ -248,7 +258,7 @@ impl QuasiStatic {
                         observer(&output)?;
                         march.summary.steps.push(record);
                         march.summary.completed_steps = step;
-                        self.add_reactions(&mech, &mut march.summary);
+                        self.add_reactions(&mech, &x, &mut march.summary);
                         progress.advance(step as u64, &format!("{} {inc}/{}", stage.name, stage.increments));
                     }
                     Err(message) => {
@@ -310,8 +320,8 @@ impl QuasiStatic {
         x: &mut Vec<f64>,
         tangent: &mut CsrMatrix<f64>,
         ramp: &Ramp<'_>,
-        params: &NewtonParams,
-        backend: &Backend,
+        (params, backend): (&NewtonParams, &Backend),
+        progress: &dyn Progress,
     ) -> Result<(NewtonReport, usize), String> {
         let (stage, before, (t0, t1)) = (ramp.stage, ramp.before, ramp.fractions);
         let (mut t, mut dt, mut cutbacks, mut total) = (t0, t1 - t0, 0, 0);
@@ -325,7 +335,10 @@ impl QuasiStatic {
                 trial[d] = fraction * v;
             }
             let multipliers = mech.pressure.clone();
-            match self.equilibrium(mech, &mut trial, tangent, params, backend) {
+            progress.stage("Newton", None);
+            let solved = self.equilibrium(mech, &mut trial, tangent, params, backend, progress);
+            progress.finish();
+            match solved {
                 Ok(mut report) => {
                     total += report.iterations;
                     linear += report.linear_iterations;
@@ -372,8 +385,9 @@ impl QuasiStatic {
         tangent: &mut CsrMatrix<f64>,
         params: &NewtonParams,
         backend: &Backend,
+        progress: &dyn Progress,
     ) -> Result<NewtonReport, NewtonError> {
-        let mut report = newton(mech, x, tangent, params, backend, &crate::progress::Silent)?;
+        let mut report = newton(mech, x, tangent, params, backend, progress)?;
         if !self.incompressible.iter().any(|&i| i) {
             return Ok(report);
         }
@@ -403,7 +417,7 @@ impl QuasiStatic {
                 );
                 return Err(NewtonError::Outer { report: Box::new(report), what });
             }
-            let next = newton(mech, x, tangent, params, backend, &crate::progress::Silent)?;
+            let next = newton(mech, x, tangent, params, backend, progress)?;
             report.iterations += next.iterations;
             report.linear_iterations += next.linear_iterations;
             report.assembly_seconds += next.assembly_seconds;
@@ -474,6 +488,7 @@ impl QuasiStatic {
             },
             steps: Vec::new(),
             reactions: BTreeMap::new(),
+            pins: self.supports.pins.clone(),
             seconds: 0.0,
         }
     }
@@ -554,11 +569,15 @@ impl QuasiStatic {
         }
     }
 
-    fn add_reactions(&self, mech: &Mechanics<'_>, summary: &mut QuasiStaticSummary) {
+    fn add_reactions(&self, mech: &Mechanics<'_>, x: &[f64], summary: &mut QuasiStaticSummary) {
         let f = self.scenario.units.force();
         let mut reactions = vec![[0.0; 3]; self.supports.names.len()];
         for ((&dof, &owner), r) in self.supports.bc.dofs().iter().zip(&self.supports.owners).zip(&mech.reactions) {
             reactions[owner][dof % 3] += r / f;
+        }
+        for (spec, spring) in self.supports.springs.iter().zip(&self.springs) {
+            let r = spring.resultant(x);
+            (0..3).for_each(|k| reactions[spec.owner][k] += r[k] / f);
         }
         summary.reactions = self.supports.names.iter().cloned().zip(reactions).collect();
         let last = summary.steps.last().expect("a step was recorded");

@@ -334,6 +334,13 @@ pub enum SupportKind {
     Displacement,
     /// Zero normal component on an axis-aligned plane (roller).
     Symmetry,
+    /// Zero normal component on a plane surface normal to x, y or z, free to slide in the plane;
+    /// the in-plane rigid motions nothing else removes are removed by the fewest pins, chosen
+    /// automatically and listed in the summary.
+    Sliding,
+    /// Distributed springs on a surface (Robin condition): `normal_stiffness` and
+    /// `tangential_stiffness` per area (stress unit per length unit).
+    Spring,
 }
 
 /// A support.
@@ -360,9 +367,18 @@ pub struct SupportSpec {
     /// Constrained components for `displacement` (default all three).
     #[serde(default)]
     pub components: Option<Vec<Axis>>,
-    /// Plane normal for `symmetry` when it cannot be inferred from a `plane` selector.
+    /// Plane normal for `symmetry` and `sliding` when it cannot be inferred from the faces or
+    /// a `plane` selector.
     #[serde(default)]
     pub normal: Option<Axis>,
+    /// Spring stiffness per area along the surface normal (stress unit / length unit), for
+    /// `spring`.
+    #[serde(default)]
+    pub normal_stiffness: Option<f64>,
+    /// Spring stiffness per area in the surface's plane (stress unit / length unit), for
+    /// `spring`.
+    #[serde(default)]
+    pub tangential_stiffness: Option<f64>,
 }
 
 /// Load kinds.
@@ -551,10 +567,36 @@ impl Scenario {
                 SupportKind::Displacement if s.value.is_none() => {
                     return bad(entry, "kind = \"displacement\" needs value = [ux, uy, uz]".into())
                 }
-                SupportKind::Fixed | SupportKind::Symmetry if s.value.is_some() || s.components.is_some() => {
+                SupportKind::Fixed | SupportKind::Symmetry | SupportKind::Sliding | SupportKind::Spring
+                    if s.value.is_some() || s.components.is_some() =>
+                {
                     return bad(entry, "value and components belong to kind = \"displacement\" only".into())
                 }
                 _ => {}
+            }
+            let springs = [("normal_stiffness", s.normal_stiffness), ("tangential_stiffness", s.tangential_stiffness)];
+            if s.kind == SupportKind::Spring {
+                for (key, v) in springs {
+                    if v.is_some_and(|v| !(v.is_finite() && v >= 0.0)) {
+                        return bad(entry, format!("{key} must be a finite number >= 0 (stress unit per length unit)"));
+                    }
+                }
+                if springs.iter().all(|(_, v)| v.is_none_or(|v| v == 0.0)) {
+                    return bad(
+                        entry,
+                        "kind = \"spring\" needs normal_stiffness and/or tangential_stiffness > 0 (stress unit per \
+                         length unit)"
+                            .into(),
+                    );
+                }
+                if s.surface.is_none() && s.select.is_none() {
+                    return bad(
+                        entry,
+                        "kind = \"spring\" acts on faces: give surface = \"...\" or a plane selector".into(),
+                    );
+                }
+            } else if let Some((key, _)) = springs.iter().find(|(_, v)| v.is_some()) {
+                return bad(entry, format!("{key} belongs to kind = \"spring\" only"));
             }
             if s.value.is_some_and(|v| !finite(&v)) {
                 return bad(entry, "value must be finite numbers".into());

@@ -97,10 +97,28 @@ pub struct Summary {
     pub strain_energy: f64,
     /// Resultant of all applied loads (force unit).
     pub applied_load: [f64; 3],
-    /// Reaction force of each support (force unit); they balance `applied_load`.
+    /// Reaction force of each support (force unit; for springs the force they exert); they
+    /// balance `applied_load`.
     pub reactions: BTreeMap<String, [f64; 3]>,
+    /// Components pinned automatically to hold sliding supports (empty when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<PinSummary>,
     /// Probe results by name.
     pub probes: BTreeMap<String, ProbeSummary>,
+}
+
+/// A displacement component pinned to zero to remove an in-plane rigid motion of a sliding
+/// support.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PinSummary {
+    /// The sliding support.
+    pub support: String,
+    /// Source id of the node.
+    pub node: u64,
+    /// The pinned component ("x", "y" or "z").
+    pub component: String,
+    /// The node's position (length unit).
+    pub position: [f64; 3],
 }
 
 /// Probe result of a finite-strain step.
@@ -233,8 +251,12 @@ pub struct QuasiStaticSummary {
     pub solver: NewtonSummary,
     /// Every converged step.
     pub steps: Vec<StepSummary>,
-    /// Reaction force of each support at the last converged step (force unit).
+    /// Reaction force of each support at the last converged step (force unit; for springs the
+    /// force they exert).
     pub reactions: BTreeMap<String, [f64; 3]>,
+    /// Components pinned automatically to hold sliding supports (empty when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pins: Vec<PinSummary>,
     /// Wall time of the whole analysis (s).
     pub seconds: f64,
 }
