@@ -28,16 +28,26 @@ fn scenario(name: &str) -> String {
 }
 
 #[test]
-fn default_job_solves_the_bundled_implant_scenario() {
+fn default_job_runs_the_bundled_left_ventricle_twin() {
     let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), &[]);
+    let o = run_in(dir.path(), &["--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    for expected in ["implant_in_bone", "iterations", "max von Mises", "reaction", "bone_bottom", "implant_head"] {
+    // --quiet silences progress, not the results: the step table is printed.
+    for expected in ["lv_twin", "filling", "contraction", "V_lv mL", "EF %", "Newton", "endo_apex", "completed"] {
         assert!(out.contains(expected), "missing '{expected}' in:\n{out}");
     }
-    let folder = dir.path().join("out/implant_in_bone");
-    assert!(folder.join("result.vtu").is_file() && folder.join("summary.json").is_file());
+    assert!(!stderr(&o).contains("load steps"), "--quiet printed progress: {}", stderr(&o));
+    let folder = dir.path().join("out/lv_twin");
+    for file in ["summary.json", "pv.csv", "result.pvd", "step_0010.vtu"] {
+        assert!(folder.join(file).is_file(), "{file} missing");
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(v["status"], "completed");
+    // Filling raises the volume, contraction ejects: the end-systolic volume is below the
+    // end-diastolic one (step 4 ends filling).
+    let volume = |step: usize| v["steps"][step]["cavities"]["lv"]["volume_ml"].as_f64().unwrap();
+    assert!(volume(3) > volume(0) && volume(9) < volume(3), "{} {} {}", volume(0), volume(3), volume(9));
 }
 
 #[test]

@@ -33,7 +33,8 @@ pub const EXIT_CANT_CREATE: u8 = 73;
     version,
     about = "Finite-element digital twin of organs and implants",
     long_about = "Finite-element digital twin of organs and implants.\n\nWithout a command, runs the bundled \
-                  default scenario (an implant bonded in bone under a test load) like `organ-twin run`."
+                  default scenario (a left-ventricle twin: passive filling, then active contraction) like \
+                  `organ-twin run`."
 )]
 struct Cli {
     /// Print only results and errors (no warnings or progress).
@@ -47,7 +48,7 @@ struct Cli {
 enum Command {
     /// Solve a scenario; writes DIR/result.vtu and DIR/summary.json and prints a summary.
     Run {
-        /// Scenario file (TOML); without it, the bundled implant-in-bone scenario.
+        /// Scenario file (TOML); without it, the bundled left-ventricle twin (meshes/scenarios/lv_twin.toml).
         scenario: Option<PathBuf>,
         /// Output folder [default: out/<scenario name>].
         #[arg(short, long, value_name = "DIR")]

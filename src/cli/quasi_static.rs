@@ -38,15 +38,7 @@ pub fn run(analysis: QuasiStatic, backend: &Backend, out: &Path, json: bool, qui
     write_tables(summary, &staging)?;
     publish(&staging, out)?;
     let text = serde_json::to_string_pretty(summary).expect("summary serializes");
-    report(|w| {
-        if json {
-            writeln!(w, "{text}")
-        } else if quiet {
-            Ok(())
-        } else {
-            write_table(w, summary, out)
-        }
-    })?;
+    report(|w| if json { writeln!(w, "{text}") } else { write_table(w, summary, out) })?;
     match outcome.failure {
         Some(message) => Err(Failure { code: EXIT_SOLVE, message }),
         None => Ok(()),

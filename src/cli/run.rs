@@ -21,9 +21,10 @@ pub const EXIT_SOLVE: u8 = 1;
 pub const EXIT_UNAVAILABLE: u8 = 69;
 
 /// The bundled default scenario and its mesh, compiled into the binary.
-const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/implant_in_bone.toml");
-const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/implant_in_bone.toml (bundled)";
-const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/implant_in_bone.msh");
+const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/lv_twin.toml");
+const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/lv_twin.toml (bundled)";
+const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/lv_small_tet10.msh");
+const DEFAULT_MESH_NAME: &str = "meshes/lv_small_tet10.msh (bundled)";
 
 impl From<ScenarioError> for Failure {
     fn from(e: ScenarioError) -> Failure {
@@ -164,8 +165,7 @@ fn load(path: Option<&Path>, quiet: bool) -> Result<(Scenario, crate::mesh::Mesh
         None => {
             let scenario = Scenario::parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?;
             let options = BuildOptions { fix_orientation: scenario.mesh.fix_orientation, ..BuildOptions::default() };
-            let imported =
-                io::parse_mesh(DEFAULT_MESH, Format::Gmsh, "meshes/implant_in_bone.msh (bundled)", &options)?;
+            let imported = io::parse_mesh(DEFAULT_MESH, Format::Gmsh, DEFAULT_MESH_NAME, &options)?;
             (scenario, DEFAULT_SCENARIO_NAME.to_string(), imported)
         }
         Some(path) => {
@@ -201,15 +201,7 @@ pub fn run(
     let solution = problem.solve(&backend, &bars)?;
     write_results(&problem, &solution, &out)?;
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
-    report(|w| {
-        if json {
-            writeln!(w, "{summary_json}")
-        } else if quiet {
-            Ok(())
-        } else {
-            write_human(w, &solution, &out)
-        }
-    })
+    report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &out) })
 }
 
 /// Writes `result.vtu` then `summary.json`, each atomically, creating the folder.
