@@ -143,6 +143,13 @@ fn check_larger(outer: (&str, f64), inner: (&str, f64)) -> Result<(), Failure> {
 
 /// Builds the mesh, writes it and prints a one-line summary with the analytic volume.
 pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
+    let output = match &shape {
+        Shape::Beam { common, .. }
+        | Shape::Sphere { common, .. }
+        | Shape::Lv { common, .. }
+        | Shape::Implant { common, .. } => &common.output,
+    };
+    io::check_writable(output)?;
     let (mesh, common, exact): (Mesh, Common, f64) = match shape {
         Shape::Beam { size, divisions, common } => {
             check_positive(&[("size", size[0]), ("size", size[1]), ("size", size[2])])?;
@@ -198,5 +205,8 @@ pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
 }
 
 fn invalid(e: crate::mesh::MeshError) -> Failure {
+    if let crate::mesh::MeshError::Parameter { .. } = e {
+        return usage(format!("--{e}"));
+    }
     Failure { code: super::EXIT_DATA, message: format!("the generated mesh is invalid: {e}; try other parameters") }
 }
