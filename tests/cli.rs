@@ -345,9 +345,9 @@ fn out_of_range_generator_parameters_exit_2_with_the_valid_range() {
             "--divisions = 0,0,0 is out of range: each of NX, NY, NZ must be at least 1",
         ),
         (&["beam", "--divisions", "100000,100000,100000"][..], "a generated mesh may have at most 20000000"),
-        (&["sphere", "--subdivisions", "0"][..], "--subdivisions = 0 is out of range: it must be at least 1"),
+        (&["sphere", "--subdivisions", "0"][..], "--subdivisions = 0 is out of range: it must be at least 2"),
         (&["sphere", "--layers", "0"][..], "--layers = 0 is out of range"),
-        (&["lv", "--subdivisions", "0"][..], "--subdivisions = 0 is out of range"),
+        (&["lv", "--subdivisions", "1"][..], "--subdivisions = 1 is out of range: it must be at least 2"),
         (&["lv", "--layers", "0"][..], "--layers = 0 is out of range"),
         (&["implant", "--layers", "0"][..], "--layers = 0 is out of range"),
     ] {

@@ -157,7 +157,7 @@ fn cap_and_band(res: &Resolution) -> (Vec<[i64; 3]>, Vec<[usize; 3]>) {
 
 /// The LV wall: region 1 `myocardium`, surfaces `endo`, `epi`, `base`, cell field `fiber`.
 pub fn lv(p: &LvParams) -> Result<Mesh, MeshError> {
-    super::at_least("subdivisions", p.subdivisions, 1)?;
+    super::at_least("subdivisions", p.subdivisions, super::MIN_ARC_SUBDIVISIONS)?;
     if let Some(layers) = p.layers {
         super::at_least("layers", layers, 1)?;
     }

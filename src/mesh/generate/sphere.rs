@@ -106,7 +106,7 @@ pub(super) fn direction(q: &[f64; 4]) -> [f64; 3] {
 /// `symmetry_x`, `symmetry_y`, `symmetry_z` (the planes x = 0, y = 0, z = 0).
 pub fn sphere(p: &SphereParams) -> Result<Mesh, MeshError> {
     let faces: &[[i64; 3]] = if p.octant { &ALL_OCTANTS[..1] } else { &ALL_OCTANTS };
-    super::at_least("subdivisions", p.subdivisions, 1)?;
+    super::at_least("subdivisions", p.subdivisions, super::MIN_ARC_SUBDIVISIONS)?;
     super::at_least("layers", p.layers, 1)?;
     let n = p.subdivisions as u64;
     let triangles = n.checked_mul(n).and_then(|t| t.checked_mul(faces.len() as u64));
