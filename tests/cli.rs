@@ -338,8 +338,37 @@ fn mesh_then_convert_then_info() {
     }
     let o = run(&["mesh", "sphere", "--inner", "3", "--outer", "2", "-o", &msh]);
     assert_eq!(o.status.code(), Some(2), "outer radius below inner radius is a usage error");
-    let o = run(&["convert", &msh, &dir.path().join("x.stl").display().to_string()]);
-    assert_eq!(o.status.code(), Some(65));
+    for ext in ["stl", "vtk"] {
+        let o = run(&["convert", &msh, &dir.path().join(format!("x.{ext}")).display().to_string()]);
+        assert_eq!(o.status.code(), Some(2), ".{ext} output is a usage error");
+        assert!(stderr(&o).contains("writable formats: .msh (Gmsh 4.1 ASCII), .vtu\n"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn out_of_range_generator_parameters_exit_2_with_the_valid_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.msh").display().to_string();
+    for (args, phrase) in [
+        (
+            &["beam", "--divisions", "0,0,0"][..],
+            "--divisions = 0,0,0 is out of range: each of NX, NY, NZ must be at least 1",
+        ),
+        (&["beam", "--divisions", "100000,100000,100000"][..], "a generated mesh may have at most 20000000"),
+        (&["sphere", "--subdivisions", "0"][..], "--subdivisions = 0 is out of range: it must be at least 2"),
+        (&["sphere", "--layers", "0"][..], "--layers = 0 is out of range"),
+        (&["lv", "--subdivisions", "1"][..], "--subdivisions = 1 is out of range: it must be at least 2"),
+        (&["lv", "--layers", "0"][..], "--layers = 0 is out of range"),
+        (&["implant", "--layers", "0"][..], "--layers = 0 is out of range"),
+    ] {
+        let mut full = vec!["mesh"];
+        full.extend_from_slice(args);
+        full.extend_from_slice(&["-o", &out]);
+        let o = run(&full);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(phrase), "{args:?}: {}", stderr(&o));
+        assert!(!std::path::Path::new(&out).exists(), "{args:?} wrote a file");
+    }
 }
 
 #[test]

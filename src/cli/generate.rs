@@ -38,7 +38,7 @@ pub(super) enum Shape {
         /// Edge lengths, as LX,LY,LZ.
         #[arg(long, value_parser = triple::<f64>, default_value = "10,1,1")]
         size: [f64; 3],
-        /// Divisions per axis, as NX,NY,NZ (each cube becomes 6 tets).
+        /// Divisions per axis, as NX,NY,NZ (each cube becomes 6 tets; each at least 1, at most 20 M tets).
         #[arg(long, value_parser = triple::<usize>, default_value = "20,2,2")]
         divisions: [usize; 3],
         #[command(flatten)]
@@ -52,10 +52,10 @@ pub(super) enum Shape {
         /// Outer radius.
         #[arg(long, default_value_t = 2.0)]
         outer: f64,
-        /// Subdivisions of a 90° arc.
+        /// Subdivisions of a 90° arc (at least 2).
         #[arg(long, default_value_t = 8)]
         subdivisions: usize,
-        /// Element layers through the wall.
+        /// Element layers through the wall (at least 1).
         #[arg(long, default_value_t = 4)]
         layers: usize,
         /// The whole sphere instead of the octant.
@@ -66,10 +66,10 @@ pub(super) enum Shape {
     },
     /// Land et al. (2015) idealised left ventricle in mm; surfaces endo, epi, base; cell field fiber.
     Lv {
-        /// Subdivisions of a quarter circumference; apex-to-base rows follow to keep cells isotropic.
+        /// Subdivisions of a quarter circumference (at least 2); apex-to-base rows follow to keep cells isotropic.
         #[arg(long, default_value_t = 8)]
         subdivisions: usize,
-        /// Element layers through the wall [default: as many as keep cells isotropic].
+        /// Element layers through the wall, at least 1 [default: as many as keep cells isotropic].
         #[arg(long)]
         layers: Option<usize>,
         #[command(flatten)]
@@ -92,7 +92,7 @@ pub(super) enum Shape {
         /// Rings across the bone wall.
         #[arg(long, default_value_t = 4)]
         bone_rings: usize,
-        /// Element layers along z.
+        /// Element layers along z (at least 1).
         #[arg(long, default_value_t = 16)]
         layers: usize,
         #[command(flatten)]
@@ -143,6 +143,13 @@ fn check_larger(outer: (&str, f64), inner: (&str, f64)) -> Result<(), Failure> {
 
 /// Builds the mesh, writes it and prints a one-line summary with the analytic volume.
 pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
+    let output = match &shape {
+        Shape::Beam { common, .. }
+        | Shape::Sphere { common, .. }
+        | Shape::Lv { common, .. }
+        | Shape::Implant { common, .. } => &common.output,
+    };
+    io::check_writable(output)?;
     let (mesh, common, exact): (Mesh, Common, f64) = match shape {
         Shape::Beam { size, divisions, common } => {
             check_positive(&[("size", size[0]), ("size", size[1]), ("size", size[2])])?;
@@ -198,5 +205,8 @@ pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
 }
 
 fn invalid(e: crate::mesh::MeshError) -> Failure {
+    if let crate::mesh::MeshError::Parameter { .. } = e {
+        return usage(format!("--{e}"));
+    }
     Failure { code: super::EXIT_DATA, message: format!("the generated mesh is invalid: {e}; try other parameters") }
 }

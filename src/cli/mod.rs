@@ -135,7 +135,12 @@ impl From<ReadError> for Failure {
 
 impl From<WriteError> for Failure {
     fn from(e: WriteError) -> Failure {
-        let code = if matches!(e, WriteError::Io { .. }) { EXIT_CANT_CREATE } else { EXIT_DATA };
+        let code = match e {
+            WriteError::Io { .. } => EXIT_CANT_CREATE,
+            // The output path names a format that cannot be written: a usage error.
+            WriteError::UnknownFormat { .. } => 2,
+            WriteError::Unsupported { .. } => EXIT_DATA,
+        };
         Failure { code, message: e.to_string() }
     }
 }
@@ -208,6 +213,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             bench::run(&bench::BenchOptions { sizes, json, export, no_cpu, rtol }, cli.quiet)
         }
         Some(Command::Convert { input, output, fix_orientation }) => {
+            io::check_writable(&output)?;
             let imported = io::read_mesh(&input, &build_options(fix_orientation))?;
             warn(cli.quiet, &imported.warnings);
             io::write_mesh(&imported.mesh, &output)?;

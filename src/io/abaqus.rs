@@ -8,7 +8,7 @@
 //! with more are rejected with a clear message. Analysis keywords (`*MATERIAL`, `*STEP`, …) are
 //! skipped. Names are case-insensitive, as in Abaqus.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::text::{parse_coord, parse_token, utf8, Lines};
 use super::ReadError;
@@ -97,6 +97,8 @@ struct Reader<'a> {
     nsets: Sets,
     sections: Vec<String>,
     skipped: HashMap<String, usize>,
+    /// Ids of elements of skipped types (beams, shells, …).
+    other_elements: HashSet<u64>,
     parts: usize,
     instances: usize,
 }
@@ -113,6 +115,7 @@ pub(crate) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
         nsets: Sets::default(),
         sections: Vec::new(),
         skipped: HashMap::new(),
+        other_elements: HashSet::new(),
         parts: 0,
         instances: 0,
     };
@@ -262,7 +265,9 @@ impl<'a> Reader<'a> {
             }
             Kind::Skip => {
                 *self.skipped.entry(format!("ELEMENT, TYPE={t}")).or_default() += 1;
-                self.data_lines();
+                // Their ids stay known, so that element sets may name them.
+                let ids = self.data_lines().into_iter().filter_map(|(_, f)| f.first()?.parse::<u64>().ok());
+                self.other_elements.extend(ids);
                 return Ok(());
             }
         };
@@ -389,9 +394,31 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// Every member of an explicit `*ELSET` must be an element of the file.
+    fn check_elsets(&self, cells: &HashMap<u64, usize>, triangles: &HashMap<u64, usize>) -> Result<(), ReadError> {
+        for key in &self.elsets.order {
+            let (display, ids, line) = &self.elsets.map[key];
+            let known =
+                |id: &u64| cells.contains_key(id) || triangles.contains_key(id) || self.other_elements.contains(id);
+            if let Some(id) = ids.iter().find(|id| !known(id)) {
+                return Err(self.lines.error(
+                    *line,
+                    format!(
+                        "element set '{}' names element {id}, which is not defined: the file is inconsistent \
+                         or truncated",
+                        clip(display)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Resolves regions, surfaces and node sets.
     fn finish(mut self) -> Result<RawMesh, ReadError> {
         let cell_pos: HashMap<u64, usize> = self.raw.cells.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let tri_pos: HashMap<u64, usize> = self.triangles.iter().enumerate().map(|(i, t)| (t.0, i)).collect();
+        self.check_elsets(&cell_pos, &tri_pos)?;
         // Regions by priority: section sets, explicit element sets, *ELEMENT ELSET.
         let mut candidates: Vec<(String, Vec<u64>)> = Vec::new();
         for s in &self.sections {
@@ -427,7 +454,6 @@ impl<'a> Reader<'a> {
             next_region += 1;
         }
         // Triangles: by explicit element set, else by their *ELEMENT ELSET.
-        let tri_pos: HashMap<u64, usize> = self.triangles.iter().enumerate().map(|(i, t)| (t.0, i)).collect();
         let mut in_explicit = vec![false; self.triangles.len()];
         for key in &self.elsets.order {
             let (display, ids, _) = &self.elsets.map[key];

@@ -7,7 +7,7 @@ use crate::mesh::{MeshError, SourceLoc};
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// The file could not be opened or read.
-    #[error("{path}: cannot read the file: {source}; check the path and its permissions")]
+    #[error("{}: cannot read the file: {source}; check the path and its permissions", escape(.path))]
     Io {
         /// File path.
         path: String,
@@ -16,8 +16,10 @@ pub enum ReadError {
     },
     /// The extension names no supported format.
     #[error(
-        "{path}: unknown mesh format '{ext}'; supported: .msh (Gmsh 2.2/4.1), .vtk, .vtu, .inp (Abaqus), \
-         .mesh (Medit), .node/.ele (TetGen)"
+        "{}: unknown mesh format '{}'; supported: .msh (Gmsh 2.2/4.1), .vtk, .vtu, .inp (Abaqus), \
+         .mesh (Medit), .node/.ele (TetGen)",
+        escape(.path),
+        escape(.ext)
     )]
     UnknownFormat {
         /// File path.
@@ -26,7 +28,7 @@ pub enum ReadError {
         ext: String,
     },
     /// The bytes do not follow the format.
-    #[error("{source_name}{}: {message}", loc_suffix(.at))]
+    #[error("{}{}: {}", escape(.source_name), loc_suffix(.at), escape(.message))]
     Syntax {
         /// File name (or other source label).
         source_name: String,
@@ -36,7 +38,7 @@ pub enum ReadError {
         message: String,
     },
     /// The file parsed but describes an invalid mesh.
-    #[error("{source_name}{}: {source}", loc_suffix(&source.location()))]
+    #[error("{}{}: {}", escape(.source_name), loc_suffix(&.source.location()), escape(&.source.to_string()))]
     Invalid {
         /// File name.
         source_name: String,
@@ -57,7 +59,7 @@ pub enum WriteError {
         source: std::io::Error,
     },
     /// The extension names no format that can be written.
-    #[error("{path}: cannot write format '{ext}'; writable formats: .msh (Gmsh 4.1 ASCII), .vtu, .vtk")]
+    #[error("{path}: cannot write format '{ext}'; writable formats: .msh (Gmsh 4.1 ASCII), .vtu")]
     UnknownFormat {
         /// Destination path.
         path: String,
@@ -72,6 +74,15 @@ pub enum WriteError {
         /// Why.
         message: String,
     },
+}
+
+/// `text` with its control characters written as escapes (`\u{1b}`, `\n`), so that a message never
+/// carries raw bytes of a file (terminal escapes, carriage returns) to the user's terminal.
+pub(crate) fn escape(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
 }
 
 fn loc_suffix(at: &SourceLoc) -> String {

@@ -4,7 +4,7 @@
 //! | --- | --- | --- | --- |
 //! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII |
 //! | Gmsh MSH 2.2 (ASCII) | `.msh` | yes | no |
-//! | VTK legacy (ASCII) | `.vtk` | yes (via `vtkio`) | no |
+//! | VTK legacy (ASCII, binary) | `.vtk` | yes | no |
 //! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | yes |
 //! | Abaqus input | `.inp` | yes | no |
 //! | Medit (ASCII) | `.mesh` | yes | no |
@@ -24,6 +24,8 @@ mod medit;
 mod tetgen;
 mod text;
 mod vtk;
+mod vtk_legacy;
+mod vtu_scan;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -93,9 +95,10 @@ pub struct Imported {
 /// Parses one file's bytes into a [`RawMesh`] without validating it. TetGen meshes span several
 /// files: use [`parse_tetgen`].
 pub fn parse_raw(bytes: &[u8], format: Format, source: &str) -> Result<RawMesh, ReadError> {
+    let bytes = without_bom(bytes);
     match format {
         Format::Gmsh => gmsh::parse(bytes, source),
-        Format::VtkLegacy => vtk::parse_legacy(bytes, source),
+        Format::VtkLegacy => vtk_legacy::parse(bytes, source),
         Format::Vtu => vtk::parse_xml(bytes, source),
         Format::Abaqus => abaqus::parse(bytes, source),
         Format::Medit => medit::parse(bytes, source),
@@ -114,10 +117,15 @@ pub fn parse_tetgen(
     face: Option<(&[u8], &str)>,
 ) -> Result<RawMesh, ReadError> {
     tetgen::parse(
-        tetgen::Part { bytes: node.0, source: node.1 },
-        tetgen::Part { bytes: ele.0, source: ele.1 },
-        face.map(|(bytes, source)| tetgen::Part { bytes, source }),
+        tetgen::Part { bytes: without_bom(node.0), source: node.1 },
+        tetgen::Part { bytes: without_bom(ele.0), source: ele.1 },
+        face.map(|(bytes, source)| tetgen::Part { bytes: without_bom(bytes), source }),
     )
+}
+
+/// The bytes after a leading UTF-8 byte order mark, which some Windows editors write.
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 /// Validates a raw mesh read from `format`, attributing errors to `source`.
@@ -191,13 +199,29 @@ pub fn write_atomic(
     Ok(())
 }
 
+/// Extensions [`write_mesh`] can write.
+const WRITABLE: [&str; 2] = ["msh", "vtu"];
+
+fn extension(path: &Path) -> String {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+}
+
+/// Checks, before any work, that [`write_mesh`] can write a mesh to `path`'s format.
+pub fn check_writable(path: &Path) -> Result<(), WriteError> {
+    let ext = extension(path);
+    if WRITABLE.contains(&ext.as_str()) {
+        Ok(())
+    } else {
+        Err(WriteError::UnknownFormat { path: path.display().to_string(), ext })
+    }
+}
+
 /// Writes a mesh; the format comes from the extension (`.msh` → Gmsh 4.1 ASCII, `.vtu`).
 pub fn write_mesh(mesh: &Mesh, path: &Path) -> Result<(), WriteError> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
+    check_writable(path)?;
+    match extension(path).as_str() {
         "msh" => write_atomic(path, |w| gmsh::write_msh41(mesh, w)),
-        "vtu" => write_atomic(path, |w| vtk::write_vtu(mesh, w).map_err(std::io::Error::other)),
-        _ => Err(WriteError::UnknownFormat { path: path.display().to_string(), ext }),
+        _ => write_atomic(path, |w| vtk::write_vtu(mesh, w).map_err(std::io::Error::other)),
     }
 }
 

@@ -6,6 +6,8 @@
 //! then `id a b c [marker]`; faces with a non-zero boundary marker become surfaces `marker_<m>`.
 //! Indices may start at 0 (`-z`) or 1: ids are used as written, so both work. `#` starts a comment.
 
+use std::collections::HashMap;
+
 use super::text::{parse_coord, parse_token, utf8, Lines};
 use super::ReadError;
 use crate::mesh::{CellType, RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
@@ -90,6 +92,22 @@ impl<'a> Table<'a> {
         }
         Ok((at, f))
     }
+
+    /// After the `count` records the header announced, only blank lines and comments may follow.
+    fn expect_end(&mut self, count: usize, what: &str) -> Result<(), ReadError> {
+        match self.next_content() {
+            None => Ok(()),
+            Some((l, _)) => Err(ReadError::syntax(
+                self.src,
+                SourceLoc::Line(l),
+                format!(
+                    "more {what} than the {count} the header (line {}) announces: the header count is wrong \
+                     or the file is corrupt",
+                    self.header_line
+                ),
+            )),
+        }
+    }
 }
 
 /// Parses the node, element and (optional) face files of one TetGen mesh.
@@ -131,7 +149,7 @@ fn read_nodes(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
         }
         raw.nodes.push(RawNode { id, x, at });
     }
-    Ok(())
+    t.expect_end(count, "nodes")
 }
 
 fn read_elements(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
@@ -166,15 +184,25 @@ fn read_elements(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
         };
         raw.cells.push(RawCell { id, kind: CellType::Tet4, nodes, region, at });
     }
-    Ok(())
+    t.expect_end(count, "tetrahedra")
 }
 
 fn read_faces(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
     let mut t = Table::open(part, ".face")?;
     let count: usize = t.header(0, "the number of faces", None)?;
     let n_marker: usize = t.header(1, "the number of markers", Some(0))?;
+    let mut seen: HashMap<u64, SourceLoc> = HashMap::new();
+    let mut interior = 0usize;
     for i in 0..count {
         let (at, f) = t.record(i, count, "faces", 4 + n_marker.min(1), "id, 3 nodes, marker")?;
+        let id: u64 = parse_token(t.src, at, Some(f[0]), "a face id")?;
+        if let Some(first) = seen.insert(id, at) {
+            return Err(ReadError::syntax(
+                t.src,
+                at,
+                format!("face id {id} is defined twice (first at {first}); face ids must be unique"),
+            ));
+        }
         let nodes = ids(t.src, at, &f[1..4])?;
         let marker: i32 = match f.get(4) {
             Some(tok) => parse_token(t.src, at, Some(tok), "a boundary marker")?,
@@ -183,7 +211,12 @@ fn read_faces(part: &Part, raw: &mut RawMesh) -> Result<(), ReadError> {
         if marker != 0 {
             raw.surface_names.entry(marker).or_insert_with(|| format!("marker_{marker}"));
             raw.faces.push(RawFace { nodes, surface: SurfaceKey::Tag(marker), at });
+        } else {
+            interior += 1;
         }
     }
-    Ok(())
+    if interior > 0 {
+        raw.notes.push(format!("{interior} face(s) of {} have boundary marker 0 and belong to no surface", t.src));
+    }
+    t.expect_end(count, "faces")
 }

@@ -1,5 +1,6 @@
-//! VTK legacy `.vtk` (ASCII) and XML `.vtu` (ASCII, inline base64, appended raw or base64,
-//! zlib/lz4-compressed) unstructured grids, via `vtkio`; and the VTU writer.
+//! VTK XML `.vtu` unstructured grids (ASCII, inline base64, appended raw or base64,
+//! zlib/lz4-compressed) via `vtkio`, the grid assembly shared with the legacy `.vtk` reader
+//! ([`super::vtk_legacy`]), and the VTU writer.
 //!
 //! VTK numbers points and cells from 0; those indices are the ids used in messages. VTK's
 //! quadratic tetra order is the internal one. The first integer cell array among
@@ -29,19 +30,44 @@ pub const REGION_ARRAYS: [&str; 8] = [
     "gmsh:geometrical",
 ];
 
-/// Parses a legacy `.vtk` file.
-pub(crate) fn parse_legacy(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
-    let vtk = guarded(source, || Vtk::parse_legacy_be(bytes))?;
-    from_vtk(vtk, source)
-}
-
-/// Parses an XML `.vtu` file (raw appended data is first re-encoded as base64).
+/// Parses an XML `.vtu` file (raw appended data is first re-encoded as base64). The document is
+/// checked first ([`super::vtu_scan`]): compressed block headers against the sizes the arrays
+/// need, appended arrays for their offsets, nothing after `</VTKFile>`; afterwards, every declared
+/// data array must have been decoded.
 pub(crate) fn parse_xml(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
     let converted =
         super::appended::raw_to_base64(bytes).map_err(|e| syntax(source, format!("invalid appended data: {}", e.0)))?;
     let xml = converted.as_deref().unwrap_or(bytes);
+    let declared = super::vtu_scan::check(xml).map_err(|e| syntax(source, e.0))?;
     let vtk = guarded(source, || Vtk::parse_xml(xml))?;
-    from_vtk(vtk, source)
+    let DataSet::UnstructuredGrid { pieces, .. } = vtk.data else {
+        return Err(syntax(source, "the VTK file holds no UnstructuredGrid data set".into()));
+    };
+    let mut grids = Vec::with_capacity(pieces.len());
+    for (k, piece) in pieces.into_iter().enumerate() {
+        let Piece::Inline(piece) = piece else {
+            return Err(syntax(source, "parallel (.pvtu) pieces are not supported: merge them into one .vtu".into()));
+        };
+        let grid = grid_of(*piece, source)?;
+        if let Some(names) = declared.get(k) {
+            for (what, names, got) in
+                [("cell", &names.cell, &grid.cell_arrays), ("point", &names.point, &grid.point_arrays)]
+            {
+                if let Some(missing) = names.iter().find(|n| !got.iter().any(|a| &a.name == *n)) {
+                    return Err(syntax(
+                        source,
+                        format!(
+                            "{what} data array '{}' of piece {k} could not be decoded: its data is corrupt (bad \
+                             base64, a compressed size that does not match, or a type that does not fit its bytes)",
+                            clip(missing)
+                        ),
+                    ));
+                }
+            }
+        }
+        grids.push(grid);
+    }
+    from_grids(grids, source)
 }
 
 /// Runs a vtkio parser, turning its errors (and any panic inside it) into a [`ReadError`].
@@ -64,37 +90,101 @@ fn syntax(source: &str, message: String) -> ReadError {
     ReadError::syntax(source, SourceLoc::Unknown, message)
 }
 
-fn from_vtk(vtk: Vtk, source: &str) -> Result<RawMesh, ReadError> {
-    let DataSet::UnstructuredGrid { pieces, .. } = vtk.data else {
-        return Err(syntax(source, "the VTK file holds no UNSTRUCTURED_GRID / UnstructuredGrid data set".into()));
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
+/// A named data array: `components` values per entity.
+#[derive(Debug, Default)]
+pub(crate) struct Array {
+    /// Name in the file.
+    pub name: String,
+    /// Values per entity.
+    pub components: usize,
+    /// The values, entity-major.
+    pub values: Vec<f64>,
+}
+
+/// One piece of an unstructured grid as a reader found it, numbered from 0 within the piece.
+#[derive(Debug, Default)]
+pub(crate) struct Grid {
+    /// Three coordinates per point.
+    pub coords: Vec<f64>,
+    /// Position of the first point (or nothing).
+    pub point_at: Vec<SourceLoc>,
+    /// Point indices of all cells.
+    pub connectivity: Vec<u64>,
+    /// End of each cell in `connectivity`.
+    pub ends: Vec<u64>,
+    /// VTK cell type numbers.
+    pub types: Vec<u8>,
+    /// Position of the cell list (or nothing).
+    pub cell_at: Vec<SourceLoc>,
+    /// Cell data arrays.
+    pub cell_arrays: Vec<Array>,
+    /// Point data arrays.
+    pub point_arrays: Vec<Array>,
+}
+
+/// A vtkio piece as a [`Grid`].
+fn grid_of(piece: UnstructuredGridPiece, source: &str) -> Result<Grid, ReadError> {
+    let coords: Vec<f64> =
+        piece.points.cast_into().ok_or_else(|| syntax(source, "point coordinates are not numeric".into()))?;
+    let (connectivity, offsets) = match piece.cells.cell_verts {
+        VertexNumbers::XML { connectivity, offsets } => (connectivity, offsets),
+        VertexNumbers::Legacy { .. } => return Err(syntax(source, "legacy cell lists in an XML file".into())),
     };
+    let types: Vec<u8> = piece.cells.types.iter().map(|&t| t as u8).collect();
+    // Offsets are cell ends; some writers add a leading zero.
+    let ends = if offsets.len() == types.len() + 1 { offsets[1..].to_vec() } else { offsets };
+    let arrays = |attributes: Vec<Attribute>, what: &str| -> Result<Vec<Array>, ReadError> {
+        attributes
+            .into_iter()
+            .filter_map(|a| match a {
+                Attribute::DataArray(DataArray { name, elem, data }) => Some((name, elem, data)),
+                Attribute::Field { .. } => None,
+            })
+            .map(|(name, elem, data)| {
+                let components = elem.num_comp().max(1) as usize;
+                match data.cast_into::<f64>() {
+                    Some(values) => Ok(Array { name, components, values }),
+                    None => Err(syntax(source, format!("{what} data array '{}' is not numeric", clip(&name)))),
+                }
+            })
+            .collect()
+    };
+    Ok(Grid {
+        coords,
+        point_at: Vec::new(),
+        connectivity,
+        ends,
+        types,
+        cell_at: Vec::new(),
+        cell_arrays: arrays(piece.data.cell, "cell")?,
+        point_arrays: arrays(piece.data.point, "point")?,
+    })
+}
+
+/// Grids (pieces) → one raw mesh; cell arrays must appear in every piece.
+pub(crate) fn from_grids(grids: Vec<Grid>, source: &str) -> Result<RawMesh, ReadError> {
     let mut raw = RawMesh::default();
-    let mut cell_arrays: Vec<(String, usize, Vec<f64>)> = Vec::new();
+    let mut cell_arrays: Vec<Array> = Vec::new();
     let mut roles: Vec<Role> = Vec::new();
-    for piece in pieces {
-        let Piece::Inline(piece) = piece else {
-            return Err(syntax(source, "parallel (.pvtu) pieces are not supported: merge them into one .vtu".into()));
-        };
+    for grid in grids {
         let node_base = raw.nodes.len() as u64;
         let cell_base = roles.len();
-        read_piece(*piece, source, node_base, cell_base, &mut raw, &mut cell_arrays, &mut roles)?;
+        read_grid(grid, source, node_base, cell_base, &mut raw, &mut cell_arrays, &mut roles)?;
     }
     let skipped = roles.iter().filter(|r| matches!(r, Role::Skipped)).count();
     if skipped > 0 {
         raw.notes
             .push(format!("{skipped} vertex/line/quad/polygon cell(s) were skipped (not used by a tetrahedral mesh)"));
     }
-    let region = REGION_ARRAYS.iter().find_map(|name| cell_arrays.iter().find(|(n, c, _)| n == name && *c == 1));
-    if let Some((_, _, values)) = region {
-        for (role, v) in roles.iter().zip(values) {
-            match *role {
-                Role::Volume(k) => raw.cells[k].region = *v as i32,
-                Role::Face(k) => raw.faces[k].surface = SurfaceKey::Tag(*v as i32),
-                Role::Skipped => {}
-            }
-        }
+    let region = REGION_ARRAYS.iter().find_map(|name| cell_arrays.iter().find(|a| a.name == *name));
+    if let Some(array) = region {
+        apply_regions(array, &roles, &mut raw, source)?;
     }
-    for (name, components, values) in cell_arrays {
+    for Array { name, components, values } in cell_arrays {
         let mut out = Vec::with_capacity(raw.cells.len() * components);
         for (c, role) in roles.iter().enumerate() {
             if let Role::Volume(_) = role {
@@ -106,6 +196,34 @@ fn from_vtk(vtk: Vtk, source: &str) -> Result<RawMesh, ReadError> {
     Ok(raw)
 }
 
+/// The region array gives the region of volume cells and the surface tag of triangles: one
+/// integer per cell.
+fn apply_regions(array: &Array, roles: &[Role], raw: &mut RawMesh, source: &str) -> Result<(), ReadError> {
+    if array.components != 1 {
+        return Err(syntax(
+            source,
+            format!(
+                "cell array '{}' holds region ids but has {} components per cell; it must have 1",
+                array.name, array.components
+            ),
+        ));
+    }
+    for (c, (role, &v)) in roles.iter().zip(&array.values).enumerate() {
+        if v.fract() != 0.0 || !(f64::from(i32::MIN)..=f64::from(i32::MAX)).contains(&v) {
+            return Err(syntax(
+                source,
+                format!("cell array '{}' gives cell {c} the region {v}, which is not an integer id", array.name),
+            ));
+        }
+        match *role {
+            Role::Volume(k) => raw.cells[k].region = v as i32,
+            Role::Face(k) => raw.faces[k].surface = SurfaceKey::Tag(v as i32),
+            Role::Skipped => {}
+        }
+    }
+    Ok(())
+}
+
 /// What a file cell became: the index of a volume cell or face in the raw mesh, or nothing.
 enum Role {
     Volume(usize),
@@ -113,135 +231,103 @@ enum Role {
     Skipped,
 }
 
-fn read_piece(
-    piece: UnstructuredGridPiece,
+fn read_grid(
+    grid: Grid,
     source: &str,
     node_base: u64,
     cell_base: usize,
     raw: &mut RawMesh,
-    cell_arrays: &mut Vec<(String, usize, Vec<f64>)>,
+    cell_arrays: &mut Vec<Array>,
     roles: &mut Vec<Role>,
 ) -> Result<(), ReadError> {
-    let coords: Vec<f64> =
-        piece.points.cast_into().ok_or_else(|| syntax(source, "point coordinates are not numeric".into()))?;
+    let Grid { coords, point_at, connectivity, ends, types, cell_at, cell_arrays: cells_data, point_arrays } = grid;
     if !coords.len().is_multiple_of(3) {
         return Err(syntax(source, format!("{} point coordinates is not a multiple of 3", coords.len())));
     }
+    let n_points = coords.len() / 3;
+    let point_loc = point_at.first().copied().unwrap_or_default();
     for (i, p) in coords.chunks_exact(3).enumerate() {
-        raw.nodes.push(RawNode { id: node_base + i as u64, x: [p[0], p[1], p[2]], at: SourceLoc::Unknown });
+        raw.nodes.push(RawNode { id: node_base + i as u64, x: [p[0], p[1], p[2]], at: point_loc });
     }
-    let types = piece.cells.types;
-    let (connectivity, offsets) = match piece.cells.cell_verts {
-        VertexNumbers::XML { connectivity, offsets } => (connectivity, offsets),
-        VertexNumbers::Legacy { num_cells, vertices } => legacy_cells(num_cells, &vertices, source)?,
-    };
-    // Offsets are cell ends; some writers add a leading zero.
-    let ends: &[u64] = if offsets.len() == types.len() + 1 { &offsets[1..] } else { &offsets };
     if ends.len() != types.len() {
         return Err(syntax(
             source,
             format!("{} cell offsets for {} cell types: the cell arrays are inconsistent", ends.len(), types.len()),
         ));
     }
+    let cell_loc = cell_at.first().copied().unwrap_or_default();
     let mut start = 0usize;
-    for (i, (&t, &end)) in types.iter().zip(ends).enumerate() {
-        let end = end as usize;
+    for (i, (&t, &end)) in types.iter().zip(&ends).enumerate() {
+        let end = usize::try_from(end).unwrap_or(usize::MAX);
         let nodes = connectivity.get(start..end).ok_or_else(|| {
             syntax(source, format!("cell {} has offsets {start}..{end} outside the connectivity array", cell_base + i))
         })?;
         start = end;
+        if let Some(&bad) = nodes.iter().find(|&&n| n >= n_points as u64) {
+            return Err(syntax(
+                source,
+                format!("cell {} uses point {bad}, but the piece has {n_points} points", cell_base + i),
+            ));
+        }
         let ids: Vec<u64> = nodes.iter().map(|&n| node_base + n).collect();
         let id = (cell_base + i) as u64;
-        let expect = |n: usize| {
+        let expect = |n: usize, name: &str| {
             if ids.len() == n {
                 Ok(())
             } else {
-                Err(syntax(source, format!("cell {id} of type {t:?} has {} nodes, expected {n}", ids.len())))
+                Err(syntax(source, format!("cell {id} of type {name} has {} nodes, expected {n}", ids.len())))
             }
         };
         match t {
-            VtkCell::Tetra | VtkCell::QuadraticTetra => {
-                let kind = if t == VtkCell::Tetra { CellType::Tet4 } else { CellType::Tet10 };
-                expect(kind.node_count())?;
+            10 | 24 => {
+                let kind = if t == 10 { CellType::Tet4 } else { CellType::Tet10 };
+                expect(kind.node_count(), kind.name())?;
                 roles.push(Role::Volume(raw.cells.len()));
-                raw.cells.push(RawCell { id, kind, nodes: ids, region: 0, at: SourceLoc::Unknown });
+                raw.cells.push(RawCell { id, kind, nodes: ids, region: 0, at: cell_loc });
             }
-            VtkCell::Triangle | VtkCell::QuadraticTriangle => {
-                expect(if t == VtkCell::Triangle { 3 } else { 6 })?;
+            5 | 22 => {
+                expect(if t == 5 { 3 } else { 6 }, "triangle")?;
                 roles.push(Role::Face(raw.faces.len()));
-                raw.faces.push(RawFace { nodes: ids, surface: SurfaceKey::Tag(0), at: SourceLoc::Unknown });
+                raw.faces.push(RawFace { nodes: ids, surface: SurfaceKey::Tag(0), at: cell_loc });
             }
-            VtkCell::Vertex
-            | VtkCell::PolyVertex
-            | VtkCell::Line
-            | VtkCell::PolyLine
-            | VtkCell::QuadraticEdge
-            | VtkCell::Quad
-            | VtkCell::Polygon
-            | VtkCell::QuadraticQuad => roles.push(Role::Skipped),
+            // Vertex, poly-vertex, line, poly-line, polygon, quad, quadratic edge and quad.
+            1 | 2 | 3 | 4 | 7 | 9 | 21 | 23 => roles.push(Role::Skipped),
             other => {
                 return Err(syntax(
                     source,
-                    format!("cell {id} has type {other:?}, which is not supported: organ-twin reads tetrahedral meshes (Tet4, Tet10)"),
+                    format!("cell {id} has VTK type {other}, which is not supported: organ-twin reads tetrahedral meshes (Tet4, Tet10)"),
                 ))
             }
         }
     }
-    for a in piece.data.cell {
-        if let Some((name, comps, values)) = array(a) {
-            if values.len() != comps * types.len() {
-                return Err(syntax(
-                    source,
-                    format!("cell array '{name}' has {} values for {} cells", values.len(), types.len()),
-                ));
-            }
-            match cell_arrays.iter_mut().find(|(n, c, _)| *n == name && *c == comps) {
-                Some((_, _, v)) => v.extend(values),
-                None if cell_base == 0 => cell_arrays.push((name, comps, values)),
-                None => return Err(syntax(source, format!("cell array '{name}' is missing from the first piece"))),
+    for a in cells_data {
+        if a.values.len() != a.components * types.len() {
+            return Err(syntax(
+                source,
+                format!("cell array '{}' has {} values for {} cells", clip(&a.name), a.values.len(), types.len()),
+            ));
+        }
+        match cell_arrays.iter_mut().find(|b| b.name == a.name && b.components == a.components) {
+            Some(b) => b.values.extend(a.values),
+            None if cell_base == 0 => cell_arrays.push(a),
+            None => {
+                return Err(syntax(source, format!("cell array '{}' is missing from the first piece", clip(&a.name))))
             }
         }
     }
-    for a in piece.data.point {
-        if let Some((name, components, values)) = array(a) {
-            match raw.node_fields.iter_mut().find(|f| f.name == name && f.components == components) {
-                Some(f) => f.values.extend(values),
-                None => raw.node_fields.push(Field { name, components, values }),
-            }
+    for Array { name, components, values } in point_arrays {
+        if values.len() != components * n_points {
+            return Err(syntax(
+                source,
+                format!("point array '{}' has {} values for {n_points} points", clip(&name), values.len()),
+            ));
+        }
+        match raw.node_fields.iter_mut().find(|f| f.name == name && f.components == components) {
+            Some(f) => f.values.extend(values),
+            None => raw.node_fields.push(Field { name, components, values }),
         }
     }
     Ok(())
-}
-
-/// Legacy `CELLS` (`n i_1 … i_n` per cell) → (connectivity, cell ends), checked against the
-/// declared cell count (vtkio's own conversion asserts instead of reporting).
-fn legacy_cells(num_cells: u32, vertices: &[u32], source: &str) -> Result<(Vec<u64>, Vec<u64>), ReadError> {
-    let mut connectivity = Vec::with_capacity(vertices.len());
-    let mut ends = Vec::with_capacity(num_cells as usize);
-    let mut i = 0;
-    while i < vertices.len() {
-        let n = vertices[i] as usize;
-        let ids = vertices.get(i + 1..i + 1 + n).ok_or_else(|| {
-            syntax(source, format!("CELLS entry {} announces {n} points but the list ends first", ends.len()))
-        })?;
-        connectivity.extend(ids.iter().map(|&v| u64::from(v)));
-        ends.push(connectivity.len() as u64);
-        i += 1 + n;
-    }
-    if ends.len() != num_cells as usize {
-        return Err(syntax(source, format!("CELLS declares {num_cells} cells but lists {}", ends.len())));
-    }
-    Ok((connectivity, ends))
-}
-
-fn array(a: Attribute) -> Option<(String, usize, Vec<f64>)> {
-    match a {
-        Attribute::DataArray(DataArray { name, elem, data }) => {
-            let comps = elem.num_comp().max(1) as usize;
-            data.cast_into::<f64>().map(|v| (name, comps, v))
-        }
-        Attribute::Field { .. } => None,
-    }
 }
 
 /// Writes `mesh` as a VTU (XML, binary base64) with region ids and all fields.

@@ -299,6 +299,9 @@ fn check_shape(
         let x = mesh.cell_coords(c);
         let volume = geometry::tet_signed_volume(&x);
         let h = geometry::max_edge_length(&x);
+        if !(volume.is_finite() && h.is_finite()) {
+            return Err(overflow(mesh, c, &x, cell_at(c)));
+        }
         let relative = (6.0 * volume).abs() / (h * h * h);
         // A NaN ratio (all vertices coincide) is degenerate too.
         if relative.is_nan() || relative <= options.degenerate_tolerance {
@@ -331,13 +334,23 @@ fn check_shape(
     }
     for c in 0..mesh.cell_count() {
         if mesh.cell_type(c) == CellType::Tet10 {
-            let (min_det, _) = geometry::det_jacobian_range(CellType::Tet10, &mesh.cell_coords(c));
+            let x = mesh.cell_coords(c);
+            let (min_det, max_det) = geometry::det_jacobian_range(CellType::Tet10, &x);
+            if !(min_det.is_finite() && max_det.is_finite()) {
+                return Err(overflow(mesh, c, &x, cell_at(c)));
+            }
             if min_det <= 0.0 {
                 return Err(MeshError::Folded { cell: mesh.cell_ids[c], min_det, at: cell_at(c) });
             }
         }
     }
     Ok((!inverted.is_empty()).then_some(inverted.len()))
+}
+
+/// The error for a cell whose finite coordinates overflow its volume or Jacobian.
+fn overflow(mesh: &Mesh, c: usize, x: &[[f64; 3]], at: SourceLoc) -> MeshError {
+    let magnitude = x.iter().flatten().fold(0.0f64, |m, v| m.max(v.abs()));
+    MeshError::Overflow { cell: mesh.cell_ids[c], magnitude, at }
 }
 
 /// Sorted vertex triple identifying a face independently of its orientation.

@@ -136,6 +136,29 @@ pub enum MeshError {
         /// Where the set is defined.
         at: SourceLoc,
     },
+    /// A cell whose coordinates are finite but so large that its volume or Jacobian overflows.
+    #[error(
+        "cell {cell} has node coordinates so large (up to {magnitude:.3e}) that its volume overflows to a \
+         non-finite value; check the coordinates and their units"
+    )]
+    Overflow {
+        /// Cell id.
+        cell: u64,
+        /// Largest coordinate magnitude of the cell's nodes.
+        magnitude: f64,
+        /// Where the cell is defined.
+        at: SourceLoc,
+    },
+    /// A generator parameter outside its valid range (nothing was allocated).
+    #[error("{parameter} = {value} is out of range: {valid}")]
+    Parameter {
+        /// Parameter name (as on the command line, without dashes).
+        parameter: &'static str,
+        /// The value given.
+        value: String,
+        /// The valid range, in words.
+        valid: String,
+    },
     /// A data array whose length does not match its entities.
     #[error("data array '{name}' has {got} values, expected {expected} ({components} per entity)")]
     FieldLength {
@@ -161,10 +184,11 @@ impl MeshError {
             | MeshError::Degenerate { at, .. }
             | MeshError::Inverted { at, .. }
             | MeshError::Folded { at, .. }
+            | MeshError::Overflow { at, .. }
             | MeshError::StrayFace { at, .. }
             | MeshError::BadCellFace { at, .. }
             | MeshError::MissingSetNode { at, .. } => *at,
-            MeshError::Empty | MeshError::FieldLength { .. } => SourceLoc::Unknown,
+            MeshError::Empty | MeshError::FieldLength { .. } | MeshError::Parameter { .. } => SourceLoc::Unknown,
         }
     }
 }

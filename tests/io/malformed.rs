@@ -31,7 +31,7 @@ fn each_malformed_fixture_names_file_position_and_problem() {
         ("bad/block_tet4_v22_truncated.msh", ": line ", "it is truncated"),
         ("bad/block_tet4_truncated.inp", ": line ", "expected 4 node ids"),
         ("bad/block_tet4_truncated.mesh", ": line ", "it is truncated"),
-        ("bad/block_tet4_truncated.vtk", "", "cannot parse the VTK file"),
+        ("bad/block_tet4_truncated.vtk", ": line ", "it is truncated"),
         ("bad/block_tet4_zlib_truncated.vtu", "", "truncated"),
         ("bad/inp_missing_node.inp", ": line ", "cell 999999 references node 123456"),
         ("bad/inp_nan.inp", ": line 4:", "node 1 has a non-finite coordinate"),

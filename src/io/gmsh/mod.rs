@@ -7,6 +7,7 @@
 //! per-node / per-cell fields. Gmsh's Tet10 order differs from the internal one in its last two
 //! nodes (see [`crate::mesh::cell`]).
 
+mod sections;
 mod v22;
 mod v41;
 mod write;
@@ -152,18 +153,25 @@ pub(crate) fn parse_physical_names(lines: &mut Lines) -> Result<PhysicalNames, R
     let mut names = PhysicalNames::new();
     for _ in 0..count {
         let (l, line) = lines.require("a physical name")?;
-        let mut f = Fields::new(lines.source(), l, line);
+        // `dim tag "name"`; the name may hold spaces, and any run of blanks may separate the fields.
+        let quoted = line.find('"').map(|q| (&line[..q], line[q..].trim_end()));
+        let Some((numbers, name)) = quoted.filter(|(_, n)| n.len() > 2 && n.ends_with('"')) else {
+            return Err(lines.error(l, "expected a quoted physical name, e.g. 3 1 \"myocardium\""));
+        };
+        let mut f = Fields::new(lines.source(), l, numbers);
         let dim: i32 = f.parse("the physical group dimension")?;
         let tag: i32 = f.parse("the physical group tag")?;
-        let rest = line.splitn(3, char::is_whitespace).nth(2).unwrap_or("").trim();
-        let name = rest.trim_matches('"').to_string();
-        if name.is_empty() || !rest.starts_with('"') {
-            return Err(lines.error(l, "expected a quoted physical name, e.g. 3 1 \"myocardium\""));
+        if let Some(extra) = f.next_str() {
+            return Err(lines.error(l, format!("unexpected '{}' before the physical name", clip(extra))));
         }
-        names.insert((dim, tag), name);
+        names.insert((dim, tag), name[1..name.len() - 1].to_string());
     }
     expect_end(lines, "PhysicalNames")?;
     Ok(names)
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(40).collect()
 }
 
 /// Consumes the `$End<name>` line.

@@ -19,7 +19,8 @@ use crate::io::ReadError;
 use crate::mesh::{RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh, ReadError> {
-    let parsed = crate::io::contain::contained(|| mshio::parse_msh_bytes(bytes)).ok_or_else(|| {
+    let input = super::sections::prepare(bytes, source, binary)?;
+    let parsed = crate::io::contain::contained(|| mshio::parse_msh_bytes(&input.bytes)).ok_or_else(|| {
         ReadError::syntax(
             source,
             SourceLoc::Unknown,
@@ -28,7 +29,7 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
     })?;
     let msh = parsed.map_err(|e| {
         let (offset, kind) = match e.begin_msh_errors().next() {
-            Some((rest, kind)) => (bytes.len() - rest.len(), Some(kind.clone())),
+            Some((rest, kind)) => (input.original(input.bytes.len() - rest.len()), Some(kind.clone())),
             None => (bytes.len(), None),
         };
         let contexts: Vec<String> = e
@@ -305,7 +306,7 @@ fn ascii_sections(
 }
 
 /// Position of `marker` at the start of a line, searching from `from`.
-fn find_line(bytes: &[u8], marker: &[u8], from: usize) -> Option<usize> {
+pub(super) fn find_line(bytes: &[u8], marker: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i + marker.len() <= bytes.len() {
         let at_line_start = i == 0 || bytes[i - 1] == b'\n';

@@ -24,7 +24,17 @@ impl Default for BeamParams {
 
 /// A box with region 1 `beam` and surfaces `xmin`, `xmax`, `ymin`, `ymax`, `zmin`, `zmax`.
 pub fn beam(p: &BeamParams) -> Result<Mesh, MeshError> {
-    let [nx, ny, nz] = p.divisions.map(|n| n.max(1));
+    let [nx, ny, nz] = p.divisions;
+    let shown = format!("{nx},{ny},{nz}");
+    if p.divisions.contains(&0) {
+        return Err(MeshError::Parameter {
+            parameter: "divisions",
+            value: shown,
+            valid: "each of NX, NY, NZ must be at least 1".into(),
+        });
+    }
+    let cells = p.divisions.iter().try_fold(6u64, |acc, &n| acc.checked_mul(n as u64));
+    super::within_budget("divisions", shown, cells)?;
     let index = |i: usize, j: usize, k: usize| (k * (ny + 1) + j) * (nx + 1) + i;
     let mut pm = ParamMesh::default();
     for k in 0..=nz {

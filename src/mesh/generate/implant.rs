@@ -92,9 +92,15 @@ fn disk(rings: usize) -> (Vec<[f64; 2]>, Vec<BandTriangle>) {
 /// The implant model: regions 1 `implant` and 2 `bone`; surfaces `interface` (on the implant
 /// side), `bone_outer`, `implant_bottom`, `implant_top`, `bone_bottom`, `bone_top`.
 pub fn implant(p: &ImplantParams) -> Result<Mesh, MeshError> {
-    let (ni, nb) = (p.implant_rings.max(1), p.bone_rings.max(1));
+    super::at_least("implant-rings", p.implant_rings, 1)?;
+    super::at_least("bone-rings", p.bone_rings, 1)?;
+    super::at_least("layers", p.layers, 1)?;
+    let (ni, nb, layers) = (p.implant_rings, p.bone_rings, p.layers);
+    // A disk of `rings` rings has 6 rings² triangles.
+    let triangles = ni.checked_add(nb).and_then(|r| (r as u64).checked_mul(r as u64)).and_then(|t| t.checked_mul(6));
+    let shown = format!("{ni} + {nb} rings with {layers} layers");
+    super::within_budget("layers", shown, triangles.and_then(|t| super::prism_cells(t, layers)))?;
     let rings = ni + nb;
-    let layers = p.layers.max(1);
     let (points, tris) = disk(rings);
     let mut pm = ParamMesh::default();
     for l in 0..=layers {

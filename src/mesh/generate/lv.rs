@@ -157,7 +157,21 @@ fn cap_and_band(res: &Resolution) -> (Vec<[i64; 3]>, Vec<[usize; 3]>) {
 
 /// The LV wall: region 1 `myocardium`, surfaces `endo`, `epi`, `base`, cell field `fiber`.
 pub fn lv(p: &LvParams) -> Result<Mesh, MeshError> {
+    super::at_least("subdivisions", p.subdivisions, super::MIN_ARC_SUBDIVISIONS)?;
+    if let Some(layers) = p.layers {
+        super::at_least("layers", layers, 1)?;
+    }
+    // The cap alone must fit before the band is sized from it.
+    let cap = (p.subdivisions as u64).checked_mul(p.subdivisions as u64).and_then(|c| c.checked_mul(4));
+    super::within_budget("subdivisions", p.subdivisions.to_string(), cap.and_then(|t| super::prism_cells(t, 1)))?;
     let res = Resolution::of(p);
+    // The cap has 4 m² triangles, each band row 8 m.
+    let m = res.cap as u64;
+    let triangles = m.checked_mul(m).and_then(|c| c.checked_mul(4)).and_then(|cap| {
+        m.checked_mul(8).and_then(|row| row.checked_mul(res.band as u64)).and_then(|band| band.checked_add(cap))
+    });
+    let shown = format!("{} with {} layers", p.subdivisions, res.layers);
+    super::within_budget("subdivisions", shown, triangles.and_then(|t| super::prism_cells(t, res.layers)))?;
     let (points, tris) = cap_and_band(&res);
     let pm = extrude_lattice(&points, &tris, res.layers);
     let (nl, base_row) = (res.layers as f64, res.band as f64);

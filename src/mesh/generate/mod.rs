@@ -28,6 +28,42 @@ use super::build::vertex_face_map;
 use super::cell::{CellType, TET_EDGES, TET_FACES};
 use super::{geometry, CellFace, Field, Mesh, MeshError, Region, Surface};
 
+/// The most cells a generator builds (a few GB of memory in the generator and the mesh); larger
+/// requests are refused before anything is allocated.
+pub const MAX_CELLS: u64 = 20_000_000;
+
+/// Fewest subdivisions of a quarter circle: one gives a single flat triangle per quarter (the
+/// LV then loses 47 % of its volume, the sphere octant 68 %).
+pub const MIN_ARC_SUBDIVISIONS: usize = 2;
+
+/// Refuses a count parameter below `min`.
+fn at_least(parameter: &'static str, value: usize, min: usize) -> Result<(), MeshError> {
+    if value >= min {
+        return Ok(());
+    }
+    Err(MeshError::Parameter { parameter, value: value.to_string(), valid: format!("it must be at least {min}") })
+}
+
+/// Refuses parameters that ask for more than [`MAX_CELLS`] cells (`None`: the count overflows).
+fn within_budget(parameter: &'static str, value: String, cells: Option<u64>) -> Result<(), MeshError> {
+    match cells {
+        Some(n) if n <= MAX_CELLS => Ok(()),
+        _ => {
+            let asked = cells.map_or_else(|| "more than 2^64".to_string(), |n| n.to_string());
+            Err(MeshError::Parameter {
+                parameter,
+                value,
+                valid: format!("it asks for {asked} cells, and a generated mesh may have at most {MAX_CELLS}"),
+            })
+        }
+    }
+}
+
+/// `3 × triangles × layers` (each prism makes three tets), or `None` on overflow.
+fn prism_cells(triangles: u64, layers: usize) -> Option<u64> {
+    triangles.checked_mul(layers as u64)?.checked_mul(3)
+}
+
 /// Polynomial order of the generated cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {

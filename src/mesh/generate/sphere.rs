@@ -106,8 +106,14 @@ pub(super) fn direction(q: &[f64; 4]) -> [f64; 3] {
 /// `symmetry_x`, `symmetry_y`, `symmetry_z` (the planes x = 0, y = 0, z = 0).
 pub fn sphere(p: &SphereParams) -> Result<Mesh, MeshError> {
     let faces: &[[i64; 3]] = if p.octant { &ALL_OCTANTS[..1] } else { &ALL_OCTANTS };
+    super::at_least("subdivisions", p.subdivisions, super::MIN_ARC_SUBDIVISIONS)?;
+    super::at_least("layers", p.layers, 1)?;
+    let n = p.subdivisions as u64;
+    let triangles = n.checked_mul(n).and_then(|t| t.checked_mul(faces.len() as u64));
+    let cells = triangles.and_then(|t| super::prism_cells(t, p.layers));
+    super::within_budget("subdivisions", format!("{} with {} layers", p.subdivisions, p.layers), cells)?;
     let (points, tris) = octahedron_lattice(p.subdivisions, faces);
-    let layers = p.layers.max(1);
+    let layers = p.layers;
     let pm = extrude_lattice(&points, &tris, layers);
     let (ri, ro, nl) = (p.inner_radius, p.outer_radius, layers as f64);
     let map = move |q: &[f64; 4]| {
