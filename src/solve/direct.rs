@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use faer::linalg::solvers::Solve;
+use faer::sparse::linalg::solvers::{Llt, SymbolicLlt};
 use faer::sparse::linalg::LltError;
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{ColMut, Side};
@@ -12,8 +13,34 @@ use nalgebra_sparse::CsrMatrix;
 use super::vector::relative_residual_f64;
 use super::{SolveError, SolveReport};
 
+/// The symbolic analysis (fill-reducing ordering, elimination tree, supernodes) of the last
+/// factorized pattern, reused while the pattern stays the same: a Newton loop refactorizes the
+/// values of one pattern again and again, and the analysis is about a sixth of a factorization.
+#[derive(Debug, Default)]
+pub struct Reuse {
+    kept: Option<(PatternKey, SymbolicLlt<usize>)>,
+}
+
+/// Dimensions and a hash of the offsets and indices of a pattern.
+type PatternKey = (usize, usize, u64);
+
+fn pattern_key(a: &CsrMatrix<f64>) -> PatternKey {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    a.pattern().major_offsets().hash(&mut h);
+    a.pattern().minor_indices().hash(&mut h);
+    (a.nrows(), a.nnz(), h.finish())
+}
+
 /// Solves the symmetric positive definite `a x = b` into `x`.
-pub fn cholesky(
+pub fn cholesky(a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], report: SolveReport) -> Result<SolveReport, SolveError> {
+    cholesky_reusing(&mut Reuse::default(), a, b, x, report)
+}
+
+/// [`cholesky`], reusing the symbolic analysis kept in `reuse` when `a` has its pattern (and
+/// keeping `a`'s otherwise).
+pub fn cholesky_reusing(
+    reuse: &mut Reuse,
     a: &CsrMatrix<f64>,
     b: &[f64],
     x: &mut [f64],
@@ -28,8 +55,13 @@ pub fn cholesky(
     let offsets = a.pattern().major_offsets();
     let indices = a.pattern().minor_indices();
     let symbolic = SymbolicSparseColMatRef::new_checked(n, n, offsets, None, indices);
+    let key = pattern_key(a);
+    let analysis = match reuse.kept.take() {
+        Some((k, s)) if k == key => s,
+        _ => SymbolicLlt::try_new(symbolic, Side::Lower).map_err(|e| SolveError::Direct { what: format!("{e:?}") })?,
+    };
     let matrix = SparseColMatRef::new(symbolic, a.values());
-    let llt = matrix.sp_cholesky(Side::Lower).map_err(|e| match e {
+    let llt = Llt::try_new_with_symbolic(analysis.clone(), matrix, Side::Lower).map_err(|e| match e {
         LltError::Numeric(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => {
             SolveError::NotPositiveDefinite {
                 row: index,
@@ -37,7 +69,9 @@ pub fn cholesky(
             }
         }
         LltError::Generic(g) => SolveError::Direct { what: format!("{g:?}") },
-    })?;
+    });
+    reuse.kept = Some((key, analysis));
+    let llt = llt?;
     x.copy_from_slice(b);
     llt.solve_in_place(ColMut::from_slice_mut(x));
     report.relative_residual = relative_residual_f64(a, b, x);

@@ -18,6 +18,7 @@
 
 use nalgebra_sparse::CsrMatrix;
 
+pub use super::direct::Reuse;
 use super::{solve, Backend, SolveError, SolveParams};
 use crate::progress::Progress;
 
@@ -181,12 +182,20 @@ fn solve_damped(
     tangent: &mut CsrMatrix<f64>,
     rhs: &[f64],
     dx: &mut [f64],
-    params: &NewtonParams,
-    backend: &Backend,
+    (params, backend): (&NewtonParams, &Backend),
+    reuse: &mut Reuse,
 ) -> Result<(super::SolveReport, f64), SolveError> {
     dx.fill(0.0);
     let indefinite =
         |e: &SolveError| matches!(e, SolveError::NotPositiveDefinite { .. } | SolveError::Breakdown { .. });
+    let mut solve = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend, _| match (
+        backend, p.method,
+    ) {
+        (Backend::Cpu, super::Method::Direct) => {
+            super::direct::cholesky_reusing(reuse, a, b, x, super::SolveReport::new(backend, p, a))
+        }
+        _ => solve(a, b, x, p, backend, &crate::progress::Silent),
+    };
     let first = match solve(tangent, rhs, dx, &params.linear, backend, &crate::progress::Silent) {
         Err(e) if indefinite(&e) => e,
         other => return other.map(|r| (r, 0.0)),
@@ -236,6 +245,19 @@ pub fn newton(
     backend: &Backend,
     progress: &dyn Progress,
 ) -> Result<NewtonReport, NewtonError> {
+    newton_with(system, x, tangent, (params, backend), progress, &mut Reuse::default())
+}
+
+/// [`newton`] with the direct solver's symbolic analysis kept in `reuse` across its iterations
+/// and across calls on the same pattern (load steps, pressure updates).
+pub fn newton_with(
+    system: &mut dyn NonlinearSystem,
+    x: &mut [f64],
+    tangent: &mut CsrMatrix<f64>,
+    (params, backend): (&NewtonParams, &Backend),
+    progress: &dyn Progress,
+    reuse: &mut Reuse,
+) -> Result<NewtonReport, NewtonError> {
     let n = x.len();
     let mut report = NewtonReport::default();
     let (mut r, mut r_try, mut x_try, mut dx) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
@@ -257,7 +279,7 @@ pub fn newton(
             return Err(NewtonError::NotConverged { report: Box::new(report) });
         }
         rhs.iter_mut().zip(&r).for_each(|(b, r)| *b = -r);
-        let linear = solve_damped(tangent, &rhs, &mut dx, params, backend)
+        let linear = solve_damped(tangent, &rhs, &mut dx, (params, backend), reuse)
             .map_err(|source| NewtonError::Linear { report: Box::new(report.clone()), source })?;
         if linear.1 > 0.0 {
             report.damped += 1;

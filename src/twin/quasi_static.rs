@@ -39,7 +39,7 @@ use crate::fem::spring::SpringSupport;
 use crate::fem::{load, post, pressure, Assembler, DofMap};
 use crate::mesh::{CellFace, CellType, Field, Mesh};
 use crate::progress::Progress;
-use crate::solve::newton::{newton, NewtonError, NewtonParams, NewtonReport};
+use crate::solve::newton::{newton_with, NewtonError, NewtonParams, NewtonReport, Reuse};
 use crate::solve::{Backend, SolveParams};
 
 /// Most Uzawa updates of the cell pressures per increment.
@@ -67,6 +67,8 @@ pub struct QuasiStatic {
     assembler: Assembler,
     fs: FiniteStrain,
     tangent_note: String,
+    /// The direct solver's symbolic analysis of the tangent's pattern, kept between solves.
+    reuse: std::sync::Mutex<Reuse>,
 }
 
 /// The fields of one converged step, for its VTU.
@@ -190,6 +192,7 @@ impl QuasiStatic {
             assembler,
             fs,
             tangent_note,
+            reuse: Default::default(),
         })
     }
 
@@ -387,7 +390,8 @@ impl QuasiStatic {
         backend: &Backend,
         progress: &dyn Progress,
     ) -> Result<NewtonReport, NewtonError> {
-        let mut report = newton(mech, x, tangent, params, backend, progress)?;
+        let mut reuse = self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut report = newton_with(mech, x, tangent, (params, backend), progress, &mut reuse)?;
         if !self.incompressible.iter().any(|&i| i) {
             return Ok(report);
         }
@@ -417,7 +421,7 @@ impl QuasiStatic {
                 );
                 return Err(NewtonError::Outer { report: Box::new(report), what });
             }
-            let next = newton(mech, x, tangent, params, backend, progress)?;
+            let next = newton_with(mech, x, tangent, (params, backend), progress, &mut reuse)?;
             report.iterations += next.iterations;
             report.linear_iterations += next.linear_iterations;
             report.assembly_seconds += next.assembly_seconds;
