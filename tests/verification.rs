@@ -30,6 +30,9 @@ mod finite_strain;
 #[path = "verification/supports.rs"]
 mod supports;
 
+#[path = "verification/trust.rs"]
+mod trust;
+
 #[path = "verification/gpu_kernels.rs"]
 mod gpu_kernels;
 

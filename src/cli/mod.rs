@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::io::{self, ReadError, WriteError};
-use crate::mesh::{BuildOptions, MeshWarning};
+use crate::mesh::BuildOptions;
 use crate::twin::BackendChoice;
 
 /// Exit code for invalid input data.
@@ -161,7 +161,7 @@ fn build_options(fix_orientation: bool) -> BuildOptions {
     BuildOptions { fix_orientation, ..BuildOptions::default() }
 }
 
-fn warn(quiet: bool, warnings: &[MeshWarning]) {
+fn warn(quiet: bool, warnings: &[impl std::fmt::Display]) {
     if !quiet {
         for w in warnings {
             eprintln!("warning: {w}");

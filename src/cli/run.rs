@@ -32,7 +32,7 @@ impl From<ScenarioError> for Failure {
             ScenarioError::Io { .. } => EXIT_NO_INPUT,
             ScenarioError::Mesh(m) if m.is_io() => EXIT_NO_INPUT,
             ScenarioError::Solve { source: SolveError::Gpu(_), .. } => EXIT_UNAVAILABLE,
-            ScenarioError::Solve { .. } => EXIT_SOLVE,
+            ScenarioError::Solve { .. } | ScenarioError::Inaccurate { .. } => EXIT_SOLVE,
             ScenarioError::Backend(_) => EXIT_UNAVAILABLE,
             ScenarioError::Write(_) => EXIT_CANT_CREATE,
             _ => EXIT_DATA,
@@ -199,6 +199,7 @@ pub fn run(
     let bars = Bars::new(quiet);
     let problem = Problem::build(scenario, mesh, &source, &bars)?;
     let solution = problem.solve(&backend, &bars)?;
+    super::warn(quiet, &solution.summary.warnings);
     write_results(&problem, &solution, &out)?;
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &out) })
@@ -250,7 +251,11 @@ fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> s
         s.solver.assembly_seconds
     )?;
     writeln!(w, "  max |u|        {:.6e} {} at node {}", s.max_displacement, u.length, s.max_displacement_node)?;
-    writeln!(w, "  max von Mises  {:.6e} {} in cell {}", s.max_von_mises, u.stress, s.max_von_mises_cell)?;
+    writeln!(
+        w,
+        "  max von Mises  {:.6e} {} at node {} (nodal field; cell average peaks at {:.6e} in cell {})",
+        s.max_von_mises, u.stress, s.max_von_mises_node, s.max_von_mises_cell_average, s.max_von_mises_cell
+    )?;
     writeln!(w, "  strain energy  {:.6e} {}", s.strain_energy, u.energy)?;
     writeln!(w, "  applied load   {} {}", v3(&s.applied_load), u.force)?;
     for (name, r) in &s.reactions {

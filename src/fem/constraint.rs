@@ -231,13 +231,126 @@ pub fn check_rigid_body(mesh: &Mesh, dofs: &DofMap, bc: &Dirichlet) -> Result<()
     check_rigid_body_with(mesh, dofs, bc, &[])
 }
 
-/// [`check_rigid_body`] with elastic restraints (springs) counted as constraints too.
+/// [`check_rigid_body`] with elastic restraints (springs) counted as constraints too, followed
+/// by the check for mechanisms ([`check_mechanisms`]).
 pub fn check_rigid_body_with(
     mesh: &Mesh,
     dofs: &DofMap,
     bc: &Dirichlet,
     restraints: &[Restraint],
 ) -> Result<(), FemError> {
+    check_bodies(mesh, dofs, bc, restraints)?;
+    check_mechanisms(mesh, dofs, bc, restraints)
+}
+
+/// Face-connected parts: cells joined through shared faces; the part of every cell and the count.
+fn face_parts(mesh: &Mesh) -> (Vec<usize>, usize) {
+    let mut parent: Vec<usize> = (0..mesh.cell_count()).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for faces in crate::mesh::build::face_map(mesh).values() {
+        for pair in faces.windows(2) {
+            let (a, b) = (find(&mut parent, pair[0].cell), find(&mut parent, pair[1].cell));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut label = vec![usize::MAX; parent.len()];
+    let mut next = 0;
+    let parts = (0..parent.len())
+        .map(|c| {
+            let root = find(&mut parent, c);
+            if label[root] == usize::MAX {
+                label[root] = next;
+                next += 1;
+            }
+            label[root]
+        })
+        .collect();
+    (parts, next)
+}
+
+/// Checks for mechanisms: parts of a body joined to the rest only at a node or along an edge
+/// (a hinge), which turn freely although the body as a whole is held. Each face-connected part
+/// must have its rigid motions removed by its own constraints and restraints together with its
+/// nodes shared with other parts (taken as held); otherwise the part and its joint are named.
+pub fn check_mechanisms(mesh: &Mesh, dofs: &DofMap, bc: &Dirichlet, restraints: &[Restraint]) -> Result<(), FemError> {
+    let (part_of, count) = face_parts(mesh);
+    if count <= split_bodies(mesh, dofs).1.len() {
+        return Ok(());
+    }
+    let mut node_parts: Vec<Vec<usize>> = vec![Vec::new(); mesh.nodes().len()];
+    for (c, &part) in part_of.iter().enumerate() {
+        for &n in mesh.cell_nodes(c) {
+            if !node_parts[n].contains(&part) {
+                node_parts[n].push(part);
+            }
+        }
+    }
+    let mask = bc.mask(dofs.len());
+    let mut part_nodes: Vec<Vec<usize>> = vec![Vec::new(); count];
+    for (n, parts) in node_parts.iter().enumerate() {
+        parts.iter().for_each(|&p| part_nodes[p].push(n));
+    }
+    let mut part_restraints: Vec<Vec<&Restraint>> = vec![Vec::new(); count];
+    for r in restraints {
+        node_parts[r.node].iter().for_each(|&p| part_restraints[p].push(r));
+    }
+    for (part, nodes) in part_nodes.iter().enumerate() {
+        let points: Vec<Vector3<f64>> = nodes.iter().map(|&n| Vector3::from(mesh.nodes()[n])).collect();
+        let centre = points.iter().sum::<Vector3<f64>>() / points.len() as f64;
+        let size = points.iter().map(|p| (p - centre).norm()).fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+        let geometry = Body { slots: Vec::new(), centre, size };
+        let mut gram = Matrix6::zeros();
+        let mut joint = Vec::new();
+        for (&n, &p) in nodes.iter().zip(&points) {
+            let Some(s) = dofs.slot(n) else { continue };
+            let shared = node_parts[n].len() > 1;
+            if shared {
+                joint.push(n);
+            }
+            for k in 0..3 {
+                if shared || mask[3 * s + k] {
+                    let row = geometry.row(p, Vector3::ith(k, 1.0));
+                    gram += row * row.transpose();
+                }
+            }
+        }
+        for r in &part_restraints[part] {
+            let row = geometry.row(Vector3::from(mesh.nodes()[r.node]), Vector3::from(r.direction));
+            gram += row * row.transpose();
+        }
+        let eig = SymmetricEigen::new(gram);
+        let max = eig.eigenvalues.max();
+        let free = eig.eigenvalues.iter().filter(|&&l| l < 1e-10 * max).count();
+        if free > 0 && !joint.is_empty() {
+            let cells: Vec<usize> = (0..mesh.cell_count()).filter(|&c| part_of[c] == part).collect();
+            let ids: Vec<String> = joint.iter().take(6).map(|&n| mesh.node_ids()[n].to_string()).collect();
+            return Err(FemError::Mechanism {
+                part: part + 1,
+                cells: cells.len(),
+                region: mesh.region_label(mesh.cell_regions()[cells[0]]),
+                joint: format!(
+                    "{} node{} ({}{})",
+                    joint.len(),
+                    if joint.len() == 1 { "" } else { "s" },
+                    ids.join(", "),
+                    if joint.len() > ids.len() { ", …" } else { "" }
+                ),
+                free,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_bodies(mesh: &Mesh, dofs: &DofMap, bc: &Dirichlet, restraints: &[Restraint]) -> Result<(), FemError> {
     let (bodies, list) = split_bodies(mesh, dofs);
     for (body, free) in free_modes(mesh, dofs, &bodies, &list, bc, restraints).into_iter().enumerate() {
         if free.is_empty() {

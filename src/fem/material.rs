@@ -17,13 +17,18 @@ impl LinearElastic {
     /// Checks the parameters: `E` finite and positive, `ν` finite in `(−1, ½)`.
     pub fn new(youngs_modulus: f64, poisson_ratio: f64) -> Result<Self, FemError> {
         let bad = |what: String| Err(FemError::Material { what });
-        if !youngs_modulus.is_finite() || youngs_modulus <= 0.0 {
-            return bad(format!("youngs_modulus = {youngs_modulus} must be a finite number > 0"));
+        if !youngs_modulus.is_finite() || youngs_modulus < f64::MIN_POSITIVE {
+            return bad(format!(
+                "youngs_modulus = {youngs_modulus:e} must be a finite number > 0 (and above {:e}, the smallest normal \
+                 f64, so that stresses keep their precision); check its unit",
+                f64::MIN_POSITIVE
+            ));
         }
         if !poisson_ratio.is_finite() || poisson_ratio <= -1.0 || poisson_ratio >= 0.5 {
             return bad(format!(
                 "poisson_ratio = {poisson_ratio} must lie in (-1, 0.5); 0.5 is incompressible, which linear \
-                 displacement elements cannot represent (use 0.49 at most)"
+                 displacement elements cannot represent (use Tet10 cells with a value up to 0.49, or a \
+                 finite-strain analysis with an incompressible law)"
             ));
         }
         Ok(LinearElastic { youngs_modulus, poisson_ratio })

@@ -97,4 +97,23 @@ pub enum FemError {
         /// The free motions.
         free: String,
     },
+    /// A part of a body is joined to the rest only at a node or along an edge (a hinge).
+    #[error(
+        "part {part} of the mesh ({cells} cells, region '{region}') is joined to the rest only at {joint}, which \
+         is a point or a line: it can turn there ({free} free motion(s)), and the stiffness matrix is singular; \
+         join the parts through shared faces (a conformal mesh: merge duplicate nodes, or mesh the assembly as \
+         one), or support the part itself"
+    )]
+    Mechanism {
+        /// Part number (1-based, cells joined through faces).
+        part: usize,
+        /// Its cells.
+        cells: usize,
+        /// Region of its first cell.
+        region: String,
+        /// The nodes it shares with other parts.
+        joint: String,
+        /// Free motions.
+        free: usize,
+    },
 }

@@ -84,6 +84,15 @@ pub enum ScenarioError {
         /// The error.
         source: SolveError,
     },
+    /// A solve returned an answer that fails its accuracy check (residual far above what f64
+    /// can reach for the system): never reported as a result.
+    #[error("{source_name}: {message}")]
+    Inaccurate {
+        /// Scenario file.
+        source_name: String,
+        /// The figures and what to do.
+        message: String,
+    },
     /// The backend cannot run here.
     #[error("{0}")]
     Backend(String),

@@ -196,8 +196,48 @@ impl Problem {
         let mut x = self.bc.lifting(n);
         let report = solve::solve(&a, &b, &mut x, &params, backend, progress)
             .map_err(|e| ScenarioError::Solve { source_name: self.source.clone(), source: e })?;
-        // 8. Results.
-        Ok(self.results(&x, report))
+        // 8. The accuracy check, then the results.
+        let mut warnings = self.accuracy(&a, &b, &x, &report)?;
+        warnings.extend(self.model_warnings());
+        let mut solution = self.results(&x, report);
+        solution.summary.warnings.extend(warnings);
+        Ok(solution)
+    }
+
+    /// Every result's accuracy check, whatever solved it: the relative residual must meet `rtol`,
+    /// or at least lie within [`FLOOR_FACTOR`] of the attainable floor `ε ‖ |A| |x| ‖ / ‖b‖`
+    /// (the rounding level of the residual itself, reached by a backward-stable solve; then a
+    /// warning says so). Beyond that the answer is wrong (a singular or nearly singular system):
+    /// an error, never a result.
+    fn accuracy(
+        &self,
+        a: &CsrMatrix<f64>,
+        b: &[f64],
+        x: &[f64],
+        report: &solve::SolveReport,
+    ) -> Result<Vec<String>, ScenarioError> {
+        let floor = attainable_floor(a, b, x);
+        verdict(report.relative_residual, report.rtol, floor, report.method.name())
+            .map(|w| w.into_iter().collect())
+            .map_err(|message| ScenarioError::Inaccurate { source_name: self.source.clone(), message })
+    }
+
+    /// Warnings about the model a small-strain analysis cannot represent well.
+    fn model_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let tet4 = self.mesh.cell_types_present().contains(&CellType::Tet4);
+        if tet4 {
+            if let Some(nu) = self.materials.iter().map(|m| m.poisson_ratio()).reduce(f64::max) {
+                if nu >= 0.49 {
+                    out.push(format!(
+                        "linear Tet4 cells with Poisson's ratio {nu} lock volumetrically (displacements too small, \
+                         even of the wrong sign): use Tet10 cells (--order 2), or the nearly incompressible \
+                         finite-strain formulation ([analysis] kind = \"quasi_static\")"
+                    ));
+                }
+            }
+        }
+        out
     }
 
     fn results(&self, x: &[f64], report: solve::SolveReport) -> Solution {
@@ -233,6 +273,11 @@ impl Problem {
         let (max_vm_cell, max_vm) =
             cells.von_mises.iter().enumerate().fold((0, 0.0), |a, (i, &v)| if v / s > a.1 { (i, v / s) } else { a });
 
+        let (max_vm_node, max_vm_nodal) = nodal
+            .iter()
+            .map(|t| post::von_mises(t) / s)
+            .enumerate()
+            .fold((0, 0.0), |a, (i, v)| if v > a.1 { (i, v) } else { a });
         let probes = self
             .scenario
             .probes
@@ -272,12 +317,15 @@ impl Problem {
             },
             max_displacement: max_u,
             max_displacement_node: self.mesh.node_ids()[max_u_node],
-            max_von_mises: max_vm,
+            max_von_mises: max_vm_nodal,
+            max_von_mises_node: self.mesh.node_ids().get(max_vm_node).copied().unwrap_or(0),
+            max_von_mises_cell_average: max_vm,
             max_von_mises_cell: self.mesh.cell_ids().get(max_vm_cell).copied().unwrap_or(0),
             strain_energy,
             applied_load: load::resultant(&self.loads).map(|c| c / f),
             reactions: self.support_names.iter().cloned().zip(reactions).collect(),
             pins: self.pins.clone(),
+            warnings: strain_warning(&cells.strain).into_iter().collect(),
             probes,
         };
 
@@ -381,6 +429,66 @@ pub(super) fn region_cells(mesh: &Mesh, r: Option<&RegionRef>) -> Result<Vec<usi
         .collect())
 }
 
+/// How far above the attainable residual floor a result may lie and still be reported (with a
+/// warning): Cholesky's backward error grows modestly with the size of the system.
+pub const FLOOR_FACTOR: f64 = 1e3;
+
+/// `ε ‖ |A| |x| ‖₂ / ‖b‖₂`: the relative residual that rounding alone leaves in `b − A x`.
+pub fn attainable_floor(a: &CsrMatrix<f64>, b: &[f64], x: &[f64]) -> f64 {
+    let (offsets, cols, values) = (a.pattern().major_offsets(), a.pattern().minor_indices(), a.values());
+    let ax: f64 = (0..a.nrows())
+        .map(|i| (offsets[i]..offsets[i + 1]).map(|e| (values[e] * x[cols[e]]).abs()).sum::<f64>().powi(2))
+        .sum::<f64>()
+        .sqrt();
+    let bn = b.iter().map(|v| v * v).sum::<f64>().sqrt();
+    if bn > 0.0 {
+        f64::EPSILON * ax / bn
+    } else {
+        0.0
+    }
+}
+
+/// The verdict on a solve's relative residual `rel`: fine when it meets `rtol`; a warning when it
+/// lies within [`FLOOR_FACTOR`] of the attainable `floor`; otherwise an error message.
+pub fn verdict(rel: f64, rtol: f64, floor: f64, method: &str) -> Result<Option<String>, String> {
+    if rel <= rtol {
+        return Ok(None);
+    }
+    if rel.is_finite() && rel <= FLOOR_FACTOR * floor.max(f64::EPSILON) {
+        return Ok(Some(format!(
+            "the {method} solve reached relative residual {rel:.2e}, not rtol {rtol:e}: that is the attainable \
+             accuracy of this system in f64 (floor ~ {floor:.1e}, from eps |A| |x| / |b|), so the result is as \
+             accurate as double precision allows; set solver.rtol >= {:.0e} to silence this",
+            (10.0 * rel).max(1e-15)
+        )));
+    }
+    Err(format!(
+        "the {method} solve returned an answer that fails its accuracy check: relative residual {rel:.3e} against \
+         rtol {rtol:e} and an attainable floor of {floor:.1e}; the stiffness matrix is singular or nearly so (a \
+         mechanism, cells of near-zero volume, or a stiffness contrast beyond f64), so no result is written; check \
+         `organ-twin info` for sliver cells, and the supports"
+    ))
+}
+
+/// Largest strain component a small-strain result is trusted with, without a warning.
+pub const SMALL_STRAIN: f64 = 0.05;
+
+/// A warning when a cell strain (tensor component) exceeds [`SMALL_STRAIN`].
+fn strain_warning(strains: &[[f64; 6]]) -> Option<String> {
+    let worst = strains
+        .iter()
+        .map(|e| [e[0], e[1], e[2], 0.5 * e[3], 0.5 * e[4], 0.5 * e[5]].iter().fold(0.0f64, |m, v| m.max(v.abs())))
+        .fold(0.0f64, f64::max);
+    (worst > SMALL_STRAIN).then(|| {
+        format!(
+            "strains reach {:.1} %, beyond the few percent small-strain (linear) elasticity is valid for: the \
+             displacements and stresses are qualitative only; run a finite-strain analysis ([analysis] kind = \
+             \"quasi_static\" with a hyperelastic material)",
+            100.0 * worst
+        )
+    })
+}
+
 /// An entry of the scenario (e.g. `support[2]`) and what is wrong with it.
 pub(super) type EntryError = (String, String);
 
@@ -471,4 +579,24 @@ pub(super) fn locate_probes(scenario: &Scenario, mesh: &Mesh) -> Result<Vec<(usi
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The verdict: met, at the floor (warning), far above it (error), NaN (error).
+    #[test]
+    fn accuracy_verdicts() {
+        assert_eq!(verdict(1e-11, 1e-10, 1e-15, "direct"), Ok(None));
+        let w = verdict(2.5e-10, 1e-10, 1e-12, "direct").expect("at the floor").expect("a warning");
+        assert!(w.contains("attainable") && w.contains("2.50e-10"), "{w}");
+        let e = verdict(2.879, 1e-10, 1e-12, "direct").expect_err("wrong answer");
+        assert!(e.contains("fails its accuracy check") && e.contains("2.879e0"), "{e}");
+        assert!(verdict(f64::NAN, 1e-10, 1e-12, "cg").is_err());
+        // The floor of a diagonal system with x = b / a is eps.
+        let a = CsrMatrix::identity(4);
+        let b = vec![1.0, 2.0, 3.0, 4.0];
+        assert!((attainable_floor(&a, &b, &b) - f64::EPSILON).abs() < 1e-30);
+    }
 }

@@ -89,8 +89,15 @@ pub struct Summary {
     pub max_displacement: f64,
     /// Source id of that node.
     pub max_displacement_node: u64,
-    /// Largest cell von Mises stress.
+    /// Peak von Mises stress of the nodal (recovered) field: the `von_mises` point array of
+    /// `result.vtu`, i.e. what ParaView shows; at a Tet10 corner this is the stress extrapolated
+    /// from the quadrature points and averaged over the cells around the node.
     pub max_von_mises: f64,
+    /// Source id of that node.
+    pub max_von_mises_node: u64,
+    /// Peak of the cell-averaged von Mises stress (the `von_mises` cell array), lower than the
+    /// nodal peak where the stress varies within cells.
+    pub max_von_mises_cell_average: f64,
     /// Source id of that cell.
     pub max_von_mises_cell: u64,
     /// Strain energy `½ uᵀ K u`.
@@ -103,6 +110,9 @@ pub struct Summary {
     /// Components pinned automatically to hold sliding supports (empty when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pins: Vec<PinSummary>,
+    /// What the run's checks found worth a warning (accuracy at the f64 floor, locking Tet4,
+    /// strains beyond small strain); also printed on standard error.
+    pub warnings: Vec<String>,
     /// Probe results by name.
     pub probes: BTreeMap<String, ProbeSummary>,
 }
