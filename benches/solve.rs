@@ -119,7 +119,9 @@ fn benches(c: &mut Criterion) {
         let solve = |case: &Case| {
             let mut x = vec![0.0; case.b.len()];
             let report = solve::SolveReport::empty(&params, &case.a);
-            solve::cg::pcg(&case.a, &case.b, &mut x, &h, &params, report, &Silent).unwrap().iterations
+            solve::cg::pcg(&case.a, &case.b, &mut x, &h.preconditioner(&case.a), &params, report, &Silent)
+                .unwrap()
+                .iterations
         };
         eprintln!("amg_cg n{n}: {} iterations, {:?}", solve(case), h.report().levels);
         amg.bench_with_input(

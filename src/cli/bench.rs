@@ -191,7 +191,7 @@ fn amg_solve(sys: &BenchSystem, rtol: f64) -> Result<AmgSolve, Failure> {
         SolveParams { preconditioner: PreconditionerKind::Amg, rtol, max_iterations: 1000, ..SolveParams::default() };
     let report = solve::SolveReport { amg: Some(h.report().clone()), ..solve::SolveReport::empty(&params, a) };
     let mut x = vec![0.0; b.len()];
-    let r = solve::cg::pcg(a, b, &mut x, &h, &params, report, &Silent).map_err(solve_failure)?;
+    let r = solve::cg::pcg(a, b, &mut x, &h.preconditioner(a), &params, report, &Silent).map_err(solve_failure)?;
     let fine = 12 * a.nnz() + 8 * (a.nrows() + 1);
     let amg = h.report();
     Ok(AmgSolve {

@@ -347,7 +347,7 @@ fn amg_pcg(
             amg_report.nullspace = note.clone();
         }
         report.amg = Some(amg_report);
-        cg::pcg(a, b, x, h, params, report.clone(), progress)
+        cg::pcg(a, b, x, &h.preconditioner(a), params, report.clone(), progress)
     };
     match hints.amg {
         Some(cache) => cache.with(a, nullspace, &amg_params, run)?,

@@ -66,6 +66,30 @@ fn assemble(nrows: usize, ncols: usize, chunks: Vec<Chunk>) -> CsrMatrix<f64> {
     CsrMatrix::try_from_csr_data(nrows, ncols, offsets, cols, vals).expect("sorted unique columns by construction")
 }
 
+/// Row ranges of [`transpose_multiply`]: fixed, so its sums do not depend on the thread count.
+const PARTS: usize = 16;
+
+/// `y = Pᵀ x` without storing `Pᵀ`: each of [`PARTS`] row ranges scatters into its own partial
+/// vector, and the partials are added in order (deterministic).
+pub fn transpose_multiply(p: &CsrMatrix<f64>, x: &[f64], y: &mut [f64]) {
+    let (offsets, cols, vals) = (p.pattern().major_offsets(), p.pattern().minor_indices(), p.values());
+    let (n, m) = (p.nrows(), p.ncols());
+    let rows = n.div_ceil(PARTS).max(1);
+    let partials: Vec<Vec<f64>> = (0..PARTS)
+        .into_par_iter()
+        .map(|part| {
+            let mut acc = vec![0.0; m];
+            for i in (part * rows).min(n)..((part + 1) * rows).min(n) {
+                for k in offsets[i]..offsets[i + 1] {
+                    acc[cols[k]] += vals[k] * x[i];
+                }
+            }
+            acc
+        })
+        .collect();
+    y.par_iter_mut().enumerate().for_each(|(j, y)| *y = partials.iter().map(|a| a[j]).sum());
+}
+
 /// The block-diagonal matrix with the row-major `b × b` blocks `blocks` on its diagonal.
 pub fn block_diagonal(b: usize, blocks: &[f64]) -> CsrMatrix<f64> {
     let n = blocks.len() / b;
@@ -126,6 +150,17 @@ mod tests {
         let d = DMatrix::from(&a) * DMatrix::from(&b);
         // Each entry sums at most 40 products of magnitude ≤ 1: a few ulps of 40.
         assert!((c - d).amax() < 1e-13);
+    }
+
+    #[test]
+    fn transpose_multiply_matches_the_dense_product() {
+        let p = random(300, 40, 10, 4);
+        let x: Vec<f64> = (0..300).map(|i| (i as f64).sin()).collect();
+        let mut y = vec![0.0; 40];
+        transpose_multiply(&p, &x, &mut y);
+        let want = DMatrix::from(&p).transpose() * nalgebra::DVector::from_column_slice(&x);
+        // Sums of at most 300 terms of size ≤ 1.
+        assert!(y.iter().zip(want.iter()).all(|(a, b)| (a - b).abs() < 1e-12));
     }
 
     #[test]

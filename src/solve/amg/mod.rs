@@ -123,7 +123,8 @@ pub struct AmgReport {
     pub levels: Vec<LevelReport>,
     /// Σ nonzeros of all levels / nonzeros of the finest.
     pub operator_complexity: f64,
-    /// Bytes of the levels below the finest and of the prolongators and restrictions.
+    /// Bytes of the levels below the finest and of the prolongators (CSR: 12 per entry, 8 per
+    /// row); the tentative prolongators kept for a refresh are not counted.
     pub memory_bytes: usize,
     /// Near-nullspace used, in words.
     pub nullspace: String,
@@ -175,12 +176,15 @@ pub enum AmgError {
 /// One level above the coarsest.
 #[derive(Debug, Clone)]
 struct Level {
-    a: CsrMatrix<f64>,
+    /// The level's matrix; `None` on the finest, which the caller keeps (see [`Hierarchy::apply`]).
+    a: Option<CsrMatrix<f64>>,
+    unknowns: usize,
+    nonzeros: usize,
     /// Unknowns per node.
     block: usize,
     tentative: CsrMatrix<f64>,
+    /// The smoothed prolongator; restriction is `Pᵀ`, applied without storing it.
     p: CsrMatrix<f64>,
-    r: CsrMatrix<f64>,
     smoother: Chebyshev,
     rho: f64,
     /// Decoupled unknowns and their inverse diagonals.
@@ -188,7 +192,8 @@ struct Level {
 }
 
 /// The multigrid hierarchy: plain data, built by [`Hierarchy::build`], applied as a
-/// preconditioner (one V-cycle) through [`Precondition`].
+/// preconditioner (one V-cycle) by [`Hierarchy::apply`] or, for CG, [`Hierarchy::preconditioner`].
+/// The fine matrix is not copied: the caller passes it to every application.
 #[derive(Debug, Clone)]
 pub struct Hierarchy {
     params: AmgParams,
@@ -197,9 +202,25 @@ pub struct Hierarchy {
     /// Unknowns per node of the coarsest level.
     coarse_block: usize,
     coarse: CoarseSolver,
-    /// The finest level's eliminated unknowns, to check a refresh against.
+    /// The finest level's eliminated unknowns and pattern fingerprint, to check a refresh against.
     decoupled: Vec<usize>,
+    fine: PatternKey,
     report: AmgReport,
+}
+
+/// Size, nonzeros and a hash (FNV-1a) of a matrix's row offsets and column indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct PatternKey(usize, usize, u64);
+
+impl PatternKey {
+    fn of(a: &CsrMatrix<f64>) -> Self {
+        let (offsets, cols) = (a.pattern().major_offsets(), a.pattern().minor_indices());
+        let hash = offsets
+            .iter()
+            .chain(cols)
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, &v| (h ^ v as u64).wrapping_mul(0x0000_0100_0000_01b3));
+        PatternKey(a.nrows(), a.nnz(), hash)
+    }
 }
 
 /// Unknowns whose row holds no non-zero off-diagonal entry, with `1 / A_ii`.
@@ -230,15 +251,16 @@ fn numeric(
     } else {
         tentative.clone()
     };
-    let r = p.transpose();
-    let product = csr::product(&r, &csr::product(a, &p));
+    let product = csr::product(&p.transpose(), &csr::product(a, &p));
     let mut coarse = csr::symmetric_part(&product).ok_or_else(|| AmgError::Shape {
         what: format!("the Galerkin product of level {level} is not structurally symmetric (is the matrix?)"),
     })?;
     fix_empty_rows(&mut coarse);
     let smoother = Chebyshev::new(minv, rho, params.degree, params.lower, params.upper);
     let decoupled = decoupled(a);
-    Ok((Level { a: a.clone(), block, tentative: tentative.clone(), p, r, smoother, rho, decoupled }, coarse))
+    let (unknowns, nonzeros) = (a.nrows(), a.nnz());
+    let tentative = tentative.clone();
+    Ok((Level { a: None, unknowns, nonzeros, block, tentative, p, smoother, rho, decoupled }, coarse))
 }
 
 /// Gives each all-zero row of a Galerkin product (a zero column of `T`) the mean diagonal.
@@ -288,9 +310,10 @@ impl Hierarchy {
                 break;
             }
             let (t, ns_c) = tentative::tentative(&agg, &ns_free);
-            let (lev, a_c) = numeric(&a_l, ns.block(), &t, params, level)?;
+            let (mut lev, a_c) = numeric(&a_l, ns.block(), &t, params, level)?;
+            let a_prev = std::mem::replace(&mut a_l, a_c);
+            lev.a = (level > 0).then_some(a_prev);
             levels.push(lev);
-            a_l = a_c;
             ns = ns_c;
         }
         let coarse = CoarseSolver::new(&a_l, None).map_err(|e| at_level(e, levels.len()))?;
@@ -301,6 +324,7 @@ impl Hierarchy {
             coarse_block: ns.block(),
             coarse,
             decoupled: fine_decoupled,
+            fine: PatternKey::of(a),
             report: AmgReport {
                 levels: Vec::new(),
                 operator_complexity: 0.0,
@@ -318,8 +342,7 @@ impl Hierarchy {
     /// one the hierarchy was built from; keeps what the module docs list.
     pub fn refresh(&mut self, a: &CsrMatrix<f64>) -> Result<(), AmgError> {
         let start = Instant::now();
-        let fine = self.levels.first().map_or(&self.coarsest, |l| &l.a);
-        if a.pattern() != fine.pattern() {
+        if PatternKey::of(a) != self.fine {
             return Err(AmgError::Pattern { what: "the matrix has another sparsity pattern".into() });
         }
         let now: Vec<usize> = decoupled(a).into_iter().map(|d| d.0).collect();
@@ -331,9 +354,10 @@ impl Hierarchy {
         let mut a_l = a.clone();
         for level in 0..self.levels.len() {
             let old = &self.levels[level];
-            let (lev, a_c) = numeric(&a_l, old.block, &old.tentative, &self.params, level)?;
+            let (mut lev, a_c) = numeric(&a_l, old.block, &old.tentative, &self.params, level)?;
+            let a_prev = std::mem::replace(&mut a_l, a_c);
+            lev.a = (level > 0).then_some(a_prev);
             self.levels[level] = lev;
-            a_l = a_c;
         }
         self.coarse = CoarseSolver::new(&a_l, Some(&self.coarse)).map_err(|e| at_level(e, self.levels.len()))?;
         self.coarsest = a_l;
@@ -348,12 +372,37 @@ impl Hierarchy {
 
     /// Unknowns of the finest level.
     pub fn unknowns(&self) -> usize {
-        self.levels.first().map_or(self.coarsest.nrows(), |l| l.a.nrows())
+        self.fine.0
     }
 
-    /// Level `l`'s matrix (the last is the coarsest).
+    /// Level `l`'s matrix for `l ≥ 1` (the last is the coarsest); `None` for the finest, which
+    /// the hierarchy does not copy, when there is only one level, and beyond the coarsest.
     pub fn matrix(&self, l: usize) -> Option<&CsrMatrix<f64>> {
-        self.levels.get(l).map(|lev| &lev.a).or((l == self.levels.len()).then_some(&self.coarsest))
+        match l {
+            0 => None,
+            l if l == self.levels.len() => Some(&self.coarsest),
+            l => self.levels.get(l).and_then(|lev| lev.a.as_ref()),
+        }
+    }
+
+    fn level_matrix<'a>(&'a self, l: usize, fine: &'a CsrMatrix<f64>) -> &'a CsrMatrix<f64> {
+        if l == 0 {
+            fine
+        } else {
+            self.matrix(l).expect("levels 1..=coarsest store their matrices")
+        }
+    }
+
+    /// One V-cycle for the fine matrix `a` (the one given to [`build`](Self::build) or the last
+    /// [`refresh`](Self::refresh)): `z ≈ a⁻¹ r`.
+    pub fn apply(&self, a: &CsrMatrix<f64>, r: &[f64], z: &mut [f64]) {
+        debug_assert_eq!(a.nrows(), self.unknowns(), "the hierarchy belongs to another matrix");
+        self.cycle(0, a, r, z);
+    }
+
+    /// The V-cycle for `a` as a CG preconditioner.
+    pub fn preconditioner<'a>(&'a self, a: &'a CsrMatrix<f64>) -> AmgPreconditioner<'a> {
+        AmgPreconditioner { hierarchy: self, a }
     }
 
     /// Level `l`'s tentative and smoothed prolongators (to level `l + 1`).
@@ -365,7 +414,7 @@ impl Hierarchy {
         let mut levels: Vec<LevelReport> = self
             .levels
             .iter()
-            .map(|l| LevelReport { unknowns: l.a.nrows(), nonzeros: l.a.nnz(), block: l.block, spectral_radius: l.rho })
+            .map(|l| LevelReport { unknowns: l.unknowns, nonzeros: l.nonzeros, block: l.block, spectral_radius: l.rho })
             .collect();
         levels.push(LevelReport {
             unknowns: self.coarsest.nrows(),
@@ -375,8 +424,8 @@ impl Hierarchy {
         });
         let total: usize = levels.iter().map(|l| l.nonzeros).sum();
         let bytes = |m: &CsrMatrix<f64>| 12 * m.nnz() + 8 * (m.nrows() + 1);
-        let memory = self.levels.iter().map(|l| bytes(&l.p) + bytes(&l.r)).sum::<usize>()
-            + self.levels.iter().skip(1).map(|l| bytes(&l.a)).sum::<usize>()
+        let memory = self.levels.iter().map(|l| bytes(&l.p) + bytes(&l.tentative)).sum::<usize>()
+            + self.levels.iter().filter_map(|l| l.a.as_ref()).map(bytes).sum::<usize>()
             + if self.levels.is_empty() { 0 } else { bytes(&self.coarsest) };
         self.report.operator_complexity = total as f64 / levels[0].nonzeros.max(1) as f64;
         self.report.levels = levels;
@@ -385,8 +434,8 @@ impl Hierarchy {
         self.report.refreshed = refreshed;
     }
 
-    /// One V-cycle from level `l`: `x ≈ A_l⁻¹ b`.
-    fn cycle(&self, l: usize, b: &[f64], x: &mut [f64]) {
+    /// One V-cycle from level `l` (matrix `a`): `x ≈ a⁻¹ b`.
+    fn cycle(&self, l: usize, a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64]) {
         let Some(lev) = self.levels.get(l) else {
             x.copy_from_slice(b);
             self.coarse.solve(x);
@@ -394,17 +443,17 @@ impl Hierarchy {
         };
         let n = b.len();
         let mut work = [vec![0.0; n], vec![0.0; n], vec![0.0; n]];
-        lev.smoother.smooth(&lev.a, b, x, true, &mut work);
+        lev.smoother.smooth(a, b, x, true, &mut work);
         let [res, ax, _] = &mut work;
-        spmv(&lev.a, x, ax);
+        spmv(a, x, ax);
         res.iter_mut().zip(b.iter().zip(ax.iter())).for_each(|(r, (b, ax))| *r = b - ax);
-        let nc = lev.r.nrows();
+        let nc = lev.p.ncols();
         let (mut bc, mut xc) = (vec![0.0; nc], vec![0.0; nc]);
-        spmv(&lev.r, res, &mut bc);
-        self.cycle(l + 1, &bc, &mut xc);
+        csr::transpose_multiply(&lev.p, res, &mut bc);
+        self.cycle(l + 1, self.level_matrix(l + 1, a), &bc, &mut xc);
         spmv(&lev.p, &xc, ax);
         axpy(1.0, ax, x);
-        lev.smoother.smooth(&lev.a, b, x, false, &mut work);
+        lev.smoother.smooth(a, b, x, false, &mut work);
         for &(i, inv) in &lev.decoupled {
             x[i] = b[i] * inv;
         }
@@ -422,9 +471,16 @@ fn describe(ns: &NearNullspace) -> String {
     format!("{} vectors, {} unknowns per node", ns.dim(), ns.block())
 }
 
-impl Precondition<f64> for Hierarchy {
+/// A hierarchy with its fine matrix: one V-cycle per [`Precondition::precondition`].
+#[derive(Debug, Clone, Copy)]
+pub struct AmgPreconditioner<'a> {
+    hierarchy: &'a Hierarchy,
+    a: &'a CsrMatrix<f64>,
+}
+
+impl Precondition<f64> for AmgPreconditioner<'_> {
     fn precondition(&self, r: &[f64], z: &mut [f64]) {
-        self.cycle(0, r, z);
+        self.hierarchy.apply(self.a, r, z);
     }
 }
 
