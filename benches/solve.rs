@@ -3,7 +3,9 @@
 //!
 //! - `assembly`: parallel value refill on a fixed pattern (elements/s);
 //! - `spmv`: one CSR product (bytes: values + column indices + row offsets + x + y);
-//! - `cg_50`: 50 block-Jacobi PCG iterations (the per-iteration cost of a solve).
+//! - `cg_50`: 50 block-Jacobi PCG iterations (the per-iteration cost of a solve);
+//! - `amg_setup`: the smoothed-aggregation hierarchy with the rigid-body modes;
+//! - `amg_cg`: a whole AMG-CG solve to rtol 1e-8 on a built hierarchy (iterations printed).
 //!
 //! Run with `cargo bench --bench solve`; figures are in the README.
 
@@ -11,7 +13,7 @@ use criterion::{criterion_main, BenchmarkId, Criterion, Throughput};
 use organ_twin::fem::{constraint, Assembler, Dirichlet, LinearElastic};
 use organ_twin::mesh::generate::{beam, BeamParams, Order};
 use organ_twin::progress::Silent;
-use organ_twin::solve::{self, Backend, SolveParams};
+use organ_twin::solve::{self, AmgParams, Backend, Hierarchy, NearNullspace, PreconditionerKind, SolveParams};
 
 const SIZES: [usize; 4] = [8, 16, 32, 44];
 
@@ -20,6 +22,7 @@ struct Case {
     materials: Vec<LinearElastic>,
     a: nalgebra_sparse::CsrMatrix<f64>,
     b: Vec<f64>,
+    nullspace: NearNullspace,
 }
 
 fn case(n: usize) -> Case {
@@ -39,7 +42,9 @@ fn case(n: usize) -> Case {
         }
     }
     let (a, b) = constraint::constrain(&k, &f, &Dirichlet::new(fixed));
-    Case { assembler, materials, a, b }
+    let coords: Vec<[f64; 3]> = (0..dofs.slots()).map(|s| mesh.nodes()[dofs.node(s)]).collect();
+    let nullspace = NearNullspace::rigid_body_modes(&coords).unwrap();
+    Case { assembler, materials, a, b, nullspace }
 }
 
 fn spmv_bytes(a: &nalgebra_sparse::CsrMatrix<f64>) -> u64 {
@@ -94,6 +99,38 @@ fn benches(c: &mut Criterion) {
         );
     }
     cg.finish();
+
+    // AMG on the sizes up to ~4e5 DOFs (the largest takes minutes per sample on two cores).
+    let mut amg = c.benchmark_group("amg_setup");
+    amg.sample_size(10);
+    for (n, case) in cases.iter().take(3) {
+        amg.bench_with_input(
+            BenchmarkId::new("sa_rbm", format!("n{n}_{}dofs", case.a.nrows())),
+            case,
+            |bench, case| bench.iter(|| Hierarchy::build(&case.a, &case.nullspace, &AmgParams::default()).unwrap()),
+        );
+    }
+    amg.finish();
+    let mut amg = c.benchmark_group("amg_cg");
+    amg.sample_size(10);
+    for (n, case) in cases.iter().take(3) {
+        let h = Hierarchy::build(&case.a, &case.nullspace, &AmgParams::default()).unwrap();
+        let params = SolveParams { preconditioner: PreconditionerKind::Amg, rtol: 1e-8, ..SolveParams::default() };
+        let solve = |case: &Case| {
+            let mut x = vec![0.0; case.b.len()];
+            let report = solve::SolveReport::empty(&params, &case.a);
+            solve::cg::pcg(&case.a, &case.b, &mut x, &h.preconditioner(&case.a), &params, report, &Silent)
+                .unwrap()
+                .iterations
+        };
+        eprintln!("amg_cg n{n}: {} iterations, {:?}", solve(case), h.report().levels);
+        amg.bench_with_input(
+            BenchmarkId::new("rtol_1e-8", format!("n{n}_{}dofs", case.a.nrows())),
+            case,
+            |bench, case| bench.iter(|| solve(case)),
+        );
+    }
+    amg.finish();
 }
 
 #[allow(missing_docs, reason = "criterion_group! expands to an undocumented function")]

@@ -38,3 +38,6 @@ mod gpu_kernels;
 
 #[path = "verification/gpu_solver.rs"]
 mod gpu_solver;
+
+#[path = "verification/amg.rs"]
+mod amg;

@@ -4,8 +4,9 @@
 //! Per size, in this order and in one process: the BSR and CSR SpMV kernels (wall time of many
 //! products in one submission), CG iterations (batches of [`BATCH`] with one readback each, as
 //! the solver runs them), a full solve to the f64 tolerance on the GPU, and the same solve by
-//! the CPU reference (f64 block-Jacobi PCG on all cores). Bytes are the minimum each kernel must
-//! move (each value, index and vector entry once).
+//! the CPU reference (f64 block-Jacobi PCG on all cores), and CPU CG with the AMG preconditioner
+//! (setup and solve timed apart, with the hierarchy's levels, complexity and memory). Bytes are
+//! the minimum each kernel must move (each value, index and vector entry once).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,7 +22,9 @@ use crate::gpu::{Gpu, GpuError, GpuOptions, GpuPcg};
 use crate::io;
 use crate::progress::Silent;
 use crate::solve::gpu::{preconditioner_blocks, BATCH};
-use crate::solve::{self, Backend, GpuBackend, Preconditioner, PreconditionerKind, SolveParams};
+use crate::solve::{
+    self, AmgParams, Backend, GpuBackend, Hierarchy, NearNullspace, Preconditioner, PreconditionerKind, SolveParams,
+};
 use crate::twin::benchmark::{brick, divisions_for, BenchSystem};
 
 /// One kernel's figures.
@@ -50,6 +53,21 @@ struct Solve {
     seconds: f64,
 }
 
+/// A CPU AMG-CG solve: setup and solve apart.
+#[derive(Debug, Clone, Serialize)]
+struct AmgSolve {
+    iterations: usize,
+    relative_residual: f64,
+    setup_seconds: f64,
+    solve_seconds: f64,
+    ms_per_iteration: f64,
+    levels: usize,
+    operator_complexity: f64,
+    /// Bytes of the hierarchy beyond the fine matrix, and their ratio to the fine matrix's.
+    memory_bytes: usize,
+    memory_ratio: f64,
+}
+
 /// One size.
 #[derive(Debug, Clone, Serialize)]
 struct Size {
@@ -63,6 +81,7 @@ struct Size {
     overhead_ms_per_iteration: f64,
     gpu_solve: Solve,
     cpu_solve: Option<Solve>,
+    cpu_amg: Option<AmgSolve>,
     /// CPU seconds / GPU seconds to the same tolerance, same run.
     speedup: Option<f64>,
 }
@@ -144,6 +163,7 @@ fn measure(gpu: &Arc<Gpu>, sys: &BenchSystem, copy: f64, cpu: bool, rtol: f64) -
     };
     let gpu_solve = timed(&backend)?;
     let cpu_solve = if cpu { Some(timed(&Backend::Cpu)?) } else { None };
+    let cpu_amg = if cpu { Some(amg_solve(sys, rtol)?) } else { None };
     let cg_iteration = Kernel::new(cg_bytes, t_iter, copy);
     Ok(Size {
         dofs: a.nrows(),
@@ -156,6 +176,34 @@ fn measure(gpu: &Arc<Gpu>, sys: &BenchSystem, copy: f64, cpu: bool, rtol: f64) -
         speedup: cpu_solve.as_ref().map(|c| c.seconds / gpu_solve.seconds),
         gpu_solve,
         cpu_solve,
+        cpu_amg,
+    })
+}
+
+/// AMG-CG on the CPU with the brick's rigid-body modes.
+fn amg_solve(sys: &BenchSystem, rtol: f64) -> Result<AmgSolve, Failure> {
+    let (a, b) = (&sys.a, &sys.b);
+    let start = Instant::now();
+    let ns = NearNullspace::rigid_body_modes(&sys.coords).map_err(|e| solve_failure(e.into()))?;
+    let h = Hierarchy::build(a, &ns, &AmgParams::default()).map_err(|e| solve_failure(e.into()))?;
+    let setup_seconds = start.elapsed().as_secs_f64();
+    let params =
+        SolveParams { preconditioner: PreconditionerKind::Amg, rtol, max_iterations: 1000, ..SolveParams::default() };
+    let report = solve::SolveReport { amg: Some(h.report().clone()), ..solve::SolveReport::empty(&params, a) };
+    let mut x = vec![0.0; b.len()];
+    let r = solve::cg::pcg(a, b, &mut x, &h.preconditioner(a), &params, report, &Silent).map_err(solve_failure)?;
+    let fine = 12 * a.nnz() + 8 * (a.nrows() + 1);
+    let amg = h.report();
+    Ok(AmgSolve {
+        iterations: r.iterations,
+        relative_residual: r.relative_residual,
+        setup_seconds,
+        solve_seconds: r.seconds,
+        ms_per_iteration: 1e3 * r.seconds / r.iterations.max(1) as f64,
+        levels: amg.levels.len(),
+        operator_complexity: amg.operator_complexity,
+        memory_bytes: amg.memory_bytes,
+        memory_ratio: amg.memory_bytes as f64 / fine as f64,
     })
 }
 
@@ -172,6 +220,8 @@ fn export(dir: &Path, sys: &BenchSystem) -> Result<(), Failure> {
     })?;
     io::write_matrix_market(&dir.join("K.mtx"), &sys.a)?;
     io::write_vector_market(&dir.join("b.mtx"), &sys.b)?;
+    // Node coordinates, node-major (x, y, z per DOF node), for benches/pyamg_amg.py.
+    io::write_vector_market(&dir.join("coords.mtx"), sys.coords.as_flattened())?;
     Ok(())
 }
 
@@ -200,6 +250,20 @@ fn print_size(out: &mut dyn std::io::Write, s: &Size) -> std::io::Result<()> {
             c.iterations, c.seconds
         )?;
     }
+    if let Some(m) = &s.cpu_amg {
+        writeln!(
+            out,
+            "  CPU AMG-CG    {} iterations (f64), setup {:.3} s + solve {:.3} s ({:.2} ms/iteration), {} levels, \
+             complexity {:.2}, hierarchy {:.2}x the matrix",
+            m.iterations,
+            m.setup_seconds,
+            m.solve_seconds,
+            m.ms_per_iteration,
+            m.levels,
+            m.operator_complexity,
+            m.memory_ratio
+        )?;
+    }
     Ok(())
 }
 
@@ -210,7 +274,7 @@ pub struct BenchOptions {
     pub sizes: Vec<f64>,
     /// JSON report file.
     pub json: Option<PathBuf>,
-    /// Folder for the Matrix Market systems (for `benches/cupy_cg.py`).
+    /// Folder for the Matrix Market systems (for `benches/cupy_cg.py` and `benches/pyamg_amg.py`).
     pub export: Option<PathBuf>,
     /// Skip the CPU reference solve.
     pub no_cpu: bool,

@@ -82,7 +82,8 @@ enum Command {
         /// Write the results as JSON to FILE.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
-        /// Write each system as Matrix Market (K.mtx, b.mtx) under DIR, for benches/cupy_cg.py.
+        /// Write each system as Matrix Market (K.mtx, b.mtx, coords.mtx) under DIR, for
+        /// benches/cupy_cg.py and benches/pyamg_amg.py.
         #[arg(long, value_name = "DIR")]
         export: Option<PathBuf>,
         /// Skip the CPU reference solve (no speedup figure).

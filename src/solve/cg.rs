@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use nalgebra_sparse::CsrMatrix;
 
-use super::precond::Preconditioner;
+use super::precond::Precondition;
 use super::vector::{axpy, dot, relative_residual_f64, spmv, xpby, Real};
 use super::{SolveError, SolveParams, SolveReport};
 use crate::progress::Progress;
@@ -19,11 +19,11 @@ pub const MAX_RESTARTS: usize = 3;
 /// Solves `a x = b` from the initial guess in `x` to `params.rtol` within `params.max_iterations`
 /// (the method and preconditioner fields are not read). `report` comes in with the backend, method
 /// and preconditioner filled in; iterations, residuals and time are added.
-pub fn pcg<T: Real>(
+pub fn pcg<T: Real, M: Precondition<T> + ?Sized>(
     a: &CsrMatrix<T>,
     b: &[T],
     x: &mut [T],
-    m: &Preconditioner<T>,
+    m: &M,
     params: &SolveParams,
     mut report: SolveReport,
     progress: &dyn Progress,
@@ -47,7 +47,7 @@ pub fn pcg<T: Real>(
         // r = b − A x
         spmv(a, x, &mut q);
         r.iter_mut().zip(b.iter().zip(&q)).for_each(|(r, (b, q))| *r = *b - *q);
-        m.apply(&r, &mut z);
+        m.precondition(&r, &mut z);
         p.copy_from_slice(&z);
         let mut rz = dot(&r, &z);
         let mut rel = dot(&r, &r).to_f64().sqrt() / b_norm;
@@ -67,7 +67,7 @@ pub fn pcg<T: Real>(
             let alpha = rz / pq;
             axpy(alpha, &p, x);
             axpy(-alpha, &q, &mut r);
-            m.apply(&r, &mut z);
+            m.precondition(&r, &mut z);
             let rz_new = dot(&r, &z);
             xpby(&z, rz_new / rz, &mut p);
             rz = rz_new;

@@ -8,13 +8,17 @@
 //! CPU reference solvers:
 //! - [`cg::pcg`]: preconditioned conjugate gradients, generic over f32/f64, rayon-parallel SpMV,
 //!   with the [`precond`] Jacobi and 3 × 3 block-Jacobi preconditioners;
-//! - [`direct::cholesky`]: sparse Cholesky (faer), the exact reference.
+//! - [`direct::cholesky`]: sparse Cholesky (faer), the exact reference;
+//! - [`amg`]: smoothed-aggregation multigrid, a CG preconditioner (`preconditioner = "amg"`)
+//!   that needs the near-nullspace of the operator: [`solve_with`] takes it in [`SolveHints`]
+//!   (with an [`amg::AmgCache`] to keep the hierarchy between solves on one pattern).
 //!
 //! GPU solver: [`gpu`], CG in f32 WGSL kernels with the residual replaced by the true f64
 //! residual until the f64 tolerance is met.
 //!
 //! [`fem`]: crate::fem
 
+pub mod amg;
 pub mod cg;
 pub mod direct;
 pub mod gpu;
@@ -27,8 +31,9 @@ use std::sync::Arc;
 use nalgebra_sparse::CsrMatrix;
 use serde::{Deserialize, Serialize};
 
+pub use amg::{AmgCache, AmgParams, AmgReport, Hierarchy, NearNullspace};
 pub use gpu::GpuBackend;
-pub use precond::{Preconditioner, PreconditionerKind};
+pub use precond::{Precondition, Preconditioner, PreconditionerKind};
 pub use vector::Real;
 
 use crate::progress::Progress;
@@ -139,9 +144,17 @@ pub struct SolveReport {
     pub history: Vec<f64>,
     /// Wall time of the solve (s), setup of the preconditioner excluded.
     pub seconds: f64,
+    /// The AMG hierarchy's figures (setup time included), when `preconditioner = "amg"`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amg: Option<AmgReport>,
 }
 
 impl SolveReport {
+    /// A CPU report for `params` on `a` with nothing done yet (for callers of [`cg::pcg`]).
+    pub fn empty<T: Real>(params: &SolveParams, a: &CsrMatrix<T>) -> Self {
+        SolveReport::new(&Backend::Cpu, params, a)
+    }
+
     fn new<T: Real>(backend: &Backend, params: &SolveParams, a: &CsrMatrix<T>) -> Self {
         SolveReport {
             backend: backend.name().into(),
@@ -158,6 +171,7 @@ impl SolveReport {
             relative_residual: 0.0,
             history: Vec::new(),
             seconds: 0.0,
+            amg: None,
         }
     }
 }
@@ -221,6 +235,9 @@ pub enum SolveError {
     /// The GPU failed (no device, device lost, out of memory, matrix too large).
     #[error("{0}")]
     Gpu(#[from] crate::gpu::GpuError),
+    /// The AMG hierarchy could not be built.
+    #[error("{0}")]
+    Amg(#[from] amg::AmgError),
     /// The direct solver failed for a non-numerical reason (e.g. memory).
     #[error("the direct solver failed: {what}; use method = \"cg\" for large systems")]
     Direct {
@@ -239,8 +256,21 @@ impl SolveError {
     }
 }
 
+/// What a solver may use beyond the operator.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SolveHints<'a> {
+    /// The near-nullspace for AMG (rigid-body modes of the free nodes for elasticity: see
+    /// [`NearNullspace::rigid_body_modes`]). Without it AMG uses the translations of 3 unknowns
+    /// per node (1 if the size is not a multiple of 3), and its report says so.
+    pub nullspace: Option<&'a NearNullspace>,
+    /// A hierarchy kept between solves (a Newton loop: built once, refreshed per matrix).
+    pub amg: Option<&'a AmgCache>,
+    /// AMG parameters (the defaults if `None`).
+    pub amg_params: Option<&'a AmgParams>,
+}
+
 /// Solves `a x = b` in f64 with the method of `params` on `backend`; `x` holds the initial
-/// guess on entry (CG) and the solution on success.
+/// guess on entry (CG) and the solution on success. The same as [`solve_with`] without hints.
 pub fn solve(
     a: &CsrMatrix<f64>,
     b: &[f64],
@@ -249,24 +279,79 @@ pub fn solve(
     backend: &Backend,
     progress: &dyn Progress,
 ) -> Result<SolveReport, SolveError> {
+    solve_with(a, b, x, params, backend, progress, &SolveHints::default())
+}
+
+/// [`solve`] with [`SolveHints`] (used by `preconditioner = "amg"`).
+pub fn solve_with(
+    a: &CsrMatrix<f64>,
+    b: &[f64],
+    x: &mut [f64],
+    params: &SolveParams,
+    backend: &Backend,
+    progress: &dyn Progress,
+    hints: &SolveHints<'_>,
+) -> Result<SolveReport, SolveError> {
     if a.nrows() != b.len() || a.ncols() != b.len() || x.len() != b.len() {
         return Err(SolveError::Shape {
             what: format!("matrix {}x{} with vectors of {} and {}", a.nrows(), a.ncols(), b.len(), x.len()),
         });
     }
     let report = SolveReport::new(backend, params, a);
+    let amg = params.preconditioner == PreconditionerKind::Amg;
     match (backend, params.method) {
+        (Backend::Cpu, Method::Cg) if amg => amg_pcg(a, b, x, params, report, progress, hints),
         (Backend::Cpu, Method::Cg) => {
             let m = Preconditioner::new(params.preconditioner, a)?;
             cg::pcg(a, b, x, &m, params, report, progress)
         }
         (Backend::Cpu, Method::Direct) => direct::cholesky(a, b, x, report),
+        (Backend::Gpu(_), Method::Cg) if amg => Err(SolveError::Shape {
+            what: "preconditioner = \"amg\" runs on the CPU only for now; use backend = \"cpu\" or preconditioner = \
+                   \"block_jacobi\" on the GPU"
+                .into(),
+        }),
         (Backend::Gpu(gpu), Method::Cg) => gpu.solve(a, b, x, params, report, progress),
         (Backend::Gpu(_), Method::Direct) => Err(SolveError::Shape {
             what:
                 "method = \"direct\" (sparse Cholesky) runs on the CPU only; use backend = \"cpu\" or method = \"cg\""
                     .into(),
         }),
+    }
+}
+
+/// CG preconditioned by an AMG V-cycle: the hierarchy from `hints` (built or refreshed) or a new one.
+fn amg_pcg(
+    a: &CsrMatrix<f64>,
+    b: &[f64],
+    x: &mut [f64],
+    params: &SolveParams,
+    mut report: SolveReport,
+    progress: &dyn Progress,
+    hints: &SolveHints<'_>,
+) -> Result<SolveReport, SolveError> {
+    let n = a.nrows();
+    let fallback;
+    let (nullspace, note) = match hints.nullspace {
+        Some(ns) => (ns, None),
+        None => {
+            let block = if n.is_multiple_of(3) { 3 } else { 1 };
+            fallback = NearNullspace::translations(n, block)?;
+            (&fallback, Some(format!("{block} translations only: no coordinates were given, so no rotations")))
+        }
+    };
+    let amg_params = hints.amg_params.copied().unwrap_or_default();
+    let mut run = |h: &Hierarchy| {
+        let mut amg_report = h.report().clone();
+        if let Some(note) = &note {
+            amg_report.nullspace = note.clone();
+        }
+        report.amg = Some(amg_report);
+        cg::pcg(a, b, x, &h.preconditioner(a), params, report.clone(), progress)
+    };
+    match hints.amg {
+        Some(cache) => cache.with(a, nullspace, &amg_params, run)?,
+        None => run(&Hierarchy::build(a, nullspace, &amg_params)?),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Preconditioners for conjugate gradients: point Jacobi (`z_i = r_i / A_ii`) and 3 × 3 nodal
 //! block Jacobi (`z_s = A_ss⁻¹ r_s` for the diagonal block of each node, which captures the
-//! coupling of a node's three displacement components).
+//! coupling of a node's three displacement components), and the [`Precondition`] interface CG
+//! takes, which the AMG hierarchy implements too.
 
 use nalgebra::Matrix3;
 use nalgebra_sparse::CsrMatrix;
@@ -20,6 +21,8 @@ pub enum PreconditionerKind {
     /// Inverse of each node's 3 × 3 diagonal block.
     #[default]
     BlockJacobi,
+    /// One V-cycle of smoothed-aggregation algebraic multigrid ([`super::amg`]), CPU only.
+    Amg,
 }
 
 impl PreconditionerKind {
@@ -29,7 +32,20 @@ impl PreconditionerKind {
             PreconditionerKind::None => "none",
             PreconditionerKind::Jacobi => "jacobi",
             PreconditionerKind::BlockJacobi => "block_jacobi",
+            PreconditionerKind::Amg => "amg",
         }
+    }
+}
+
+/// Anything CG can precondition with: `z = M⁻¹ r` for a symmetric positive definite `M`.
+pub trait Precondition<T>: Sync {
+    /// `z = M⁻¹ r`.
+    fn precondition(&self, r: &[T], z: &mut [T]);
+}
+
+impl<T: Real> Precondition<T> for Preconditioner<T> {
+    fn precondition(&self, r: &[T], z: &mut [T]) {
+        self.apply(r, z);
     }
 }
 
@@ -51,6 +67,11 @@ impl<T: Real> Preconditioner<T> {
         let entry = |i: usize, j: usize| a.get_entry(i, j).map_or(0.0, |e| e.into_value().to_f64());
         match kind {
             PreconditionerKind::None => Ok(Preconditioner::Identity),
+            PreconditionerKind::Amg => Err(SolveError::Shape {
+                what: "preconditioner = \"amg\" is a multigrid hierarchy (solve::amg::Hierarchy), built by \
+                       solve::solve / solve::solve_with on the CPU in f64"
+                    .into(),
+            }),
             PreconditionerKind::Jacobi => (0..n)
                 .into_par_iter()
                 .map(|i| {

@@ -20,6 +20,8 @@ pub struct BenchSystem {
     pub a: CsrMatrix<f64>,
     /// The load.
     pub b: Vec<f64>,
+    /// Coordinates of the nodes with DOFs, in DOF order (for AMG's rigid-body modes).
+    pub coords: Vec<[f64; 3]>,
 }
 
 /// The divisions `n` whose brick has about `dofs` unknowns.
@@ -47,5 +49,6 @@ pub fn brick(n: usize) -> Result<BenchSystem, FemError> {
         }
     }
     let (a, b) = constraint::constrain(&k, &f, &Dirichlet::new(fixed));
-    Ok(BenchSystem { n, assembler, materials, a, b })
+    let coords = (0..dofs.slots()).map(|s| mesh.nodes()[dofs.node(s)]).collect();
+    Ok(BenchSystem { n, assembler, materials, a, b, coords })
 }

@@ -181,6 +181,14 @@ impl Problem {
         (k, f, rows)
     }
 
+    /// The rigid-body modes of the nodes with DOFs (SI coordinates, DOF order): AMG's
+    /// near-nullspace for [`constrained_system`](Self::constrained_system).
+    pub fn near_nullspace(&self) -> solve::NearNullspace {
+        let dofs = self.assembler.dofs();
+        let coords: Vec<[f64; 3]> = (0..dofs.slots()).map(|s| self.mesh_si.nodes()[dofs.node(s)]).collect();
+        solve::NearNullspace::rigid_body_modes(&coords).expect("finite coordinates of a valid mesh")
+    }
+
     /// Steps 7–8.
     pub fn solve(&self, backend: &Backend, progress: &dyn Progress) -> Result<Solution, ScenarioError> {
         let spec = &self.scenario.solver;
@@ -194,7 +202,9 @@ impl Problem {
         let (a, b) = self.constrained_system();
         let n = b.len();
         let mut x = self.bc.lifting(n);
-        let report = solve::solve(&a, &b, &mut x, &params, backend, progress)
+        let nullspace = (params.preconditioner == solve::PreconditionerKind::Amg).then(|| self.near_nullspace());
+        let hints = solve::SolveHints { nullspace: nullspace.as_ref(), ..Default::default() };
+        let report = solve::solve_with(&a, &b, &mut x, &params, backend, progress, &hints)
             .map_err(|e| ScenarioError::Solve { source_name: self.source.clone(), source: e })?;
         // 8. The accuracy check, then the results.
         let mut warnings = self.accuracy(&a, &b, &x, &report)?;
