@@ -18,8 +18,20 @@
 
 use nalgebra_sparse::CsrMatrix;
 
-pub use super::direct::Reuse;
-use super::{solve, Backend, SolveError, SolveParams};
+use super::{solve, solve_with, AmgCache, Backend, NearNullspace, SolveError, SolveHints, SolveParams};
+
+/// What the linear solves of a Newton loop keep between iterations on one pattern: the direct
+/// solver's symbolic analysis, and the AMG hierarchy (aggregates and tentative prolongators,
+/// refreshed per tangent) with its near-nullspace.
+#[derive(Debug, Default)]
+pub struct Reuse {
+    /// The direct solver's symbolic analysis.
+    pub direct: super::direct::Reuse,
+    /// The AMG hierarchy.
+    pub amg: AmgCache,
+    /// The near-nullspace for AMG (the rigid-body modes of the DOF nodes).
+    pub nullspace: Option<NearNullspace>,
+}
 use crate::progress::Progress;
 
 /// A state the system cannot take (e.g. an inverted cell), with the reason.
@@ -192,7 +204,11 @@ fn solve_damped(
         backend, p.method,
     ) {
         (Backend::Cpu, super::Method::Direct) => {
-            super::direct::cholesky_reusing(reuse, a, b, x, super::SolveReport::new(backend, p, a))
+            super::direct::cholesky_reusing(&mut reuse.direct, a, b, x, super::SolveReport::new(backend, p, a))
+        }
+        (Backend::Cpu, super::Method::Cg) if p.preconditioner == super::PreconditionerKind::Amg => {
+            let hints = SolveHints { nullspace: reuse.nullspace.as_ref(), amg: Some(&reuse.amg), amg_params: None };
+            solve_with(a, b, x, p, backend, &crate::progress::Silent, &hints)
         }
         _ => solve(a, b, x, p, backend, &crate::progress::Silent),
     };

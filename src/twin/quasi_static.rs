@@ -148,6 +148,13 @@ impl QuasiStatic {
         // 5. Rigid-body check, pattern, structure.
         supports.check_rigid_body(&mesh_si, &dofs).map_err(fem)?;
         let assembler = Assembler::with_dofs(&mesh_si, dofs).map_err(fem)?;
+        let reuse = Reuse {
+            nullspace: crate::solve::NearNullspace::rigid_body_modes(
+                &(0..assembler.dofs().slots()).map(|s| mesh_si.nodes()[assembler.dofs().node(s)]).collect::<Vec<_>>(),
+            )
+            .ok(),
+            ..Reuse::default()
+        };
         let springs = supports
             .springs
             .iter()
@@ -192,7 +199,7 @@ impl QuasiStatic {
             assembler,
             fs,
             tangent_note,
-            reuse: Default::default(),
+            reuse: std::sync::Mutex::new(reuse),
         })
     }
 
