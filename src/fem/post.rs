@@ -114,32 +114,104 @@ pub fn nodal_stress(mesh: &Mesh, materials: &[LinearElastic], u: &[[f64; 3]]) ->
     sum.iter().zip(&weight).map(|(s, &w)| if w > 0.0 { s.map(|v| v / w) } else { [0.0; 6] }).collect()
 }
 
+/// How far outside its cell a point may lie and still be located, in barycentric units (about
+/// that fraction of the cell size): a point on a curved boundary (a sphere of radius 2 exactly)
+/// lies just outside the Tet10 faces, which meet the true surface only at their nodes.
+pub const LOCATE_TOLERANCE: f64 = 1e-2;
+
 /// Locates `p` in the undeformed mesh: the cell and reference coordinates, or `None` when the
-/// point lies outside every cell (by more than `1e-9` of the cell size).
+/// point lies outside every cell. A cell containing `p` (to `1e-9` of its size) is taken first;
+/// failing that, the cell `p` lies outside of by the least, if within [`LOCATE_TOLERANCE`].
 pub fn locate(mesh: &Mesh, p: [f64; 3]) -> Option<(usize, [f64; 3])> {
+    let mut best: Option<(f64, usize, [f64; 3])> = None;
+    for c in 0..mesh.cell_count() {
+        let Some((xi, outside)) = inside(mesh, c, p, LOCATE_TOLERANCE) else { continue };
+        if outside <= 1e-9 {
+            return Some((c, xi));
+        }
+        if best.is_none_or(|b| outside < b.0) {
+            best = Some((outside, c, xi));
+        }
+    }
+    best.map(|(_, c, xi)| (c, xi))
+}
+
+/// The reference coordinates of `p` in cell `c` and how far outside the cell they lie (the most
+/// negative barycentric coordinate, negated; 0 inside), when within `tol`.
+fn inside(mesh: &Mesh, c: usize, p: [f64; 3], tol: f64) -> Option<([f64; 3], f64)> {
     let target = Vector3::from(p);
-    (0..mesh.cell_count()).find_map(|c| {
-        let (lo, hi) = bounds(mesh.cell_nodes(c).iter().map(|&n| &mesh.nodes()[n]));
-        let pad = 1e-9 * (0..3).map(|k| hi[k] - lo[k]).fold(0.0, f64::max);
-        if (0..3).any(|k| p[k] < lo[k] - pad || p[k] > hi[k] + pad) {
-            return None;
+    let (lo, hi) = bounds(mesh.cell_nodes(c).iter().map(|&n| &mesh.nodes()[n]));
+    let size = (0..3).map(|k| hi[k] - lo[k]).fold(0.0, f64::max);
+    let pad = tol.max(1e-9) * size;
+    if (0..3).any(|k| p[k] < lo[k] - pad || p[k] > hi[k] + pad) {
+        return None;
+    }
+    let kind = mesh.cell_type(c);
+    let x = mesh.cell_coords(c);
+    // Newton on x(ξ) = p, starting from the straight tet (exact in one step for Tet4).
+    let mut xi = [0.25; 3];
+    for _ in 0..20 {
+        let r = target - Vector3::from(map_point(kind, &x, xi));
+        let step = geometry::jacobian(kind, &x, xi).try_inverse()? * r;
+        xi = [xi[0] + step[0], xi[1] + step[1], xi[2] + step[2]];
+        if step.norm() < 1e-14 {
+            break;
         }
-        let kind = mesh.cell_type(c);
-        let x = mesh.cell_coords(c);
-        // Newton on x(ξ) = p, starting from the straight tet (exact in one step for Tet4).
-        let mut xi = [0.25; 3];
-        for _ in 0..20 {
-            let r = target - Vector3::from(map_point(kind, &x, xi));
-            let step = geometry::jacobian(kind, &x, xi).try_inverse()? * r;
-            xi = [xi[0] + step[0], xi[1] + step[1], xi[2] + step[2]];
-            if step.norm() < 1e-14 {
-                break;
-            }
-        }
-        let l = [1.0 - xi[0] - xi[1] - xi[2], xi[0], xi[1], xi[2]];
-        let close = (target - Vector3::from(map_point(kind, &x, xi))).norm() <= pad.max(1e-300) * 1e3;
-        (l.iter().all(|&v| v >= -1e-9) && close).then_some((c, xi))
-    })
+    }
+    let l = [1.0 - xi[0] - xi[1] - xi[2], xi[0], xi[1], xi[2]];
+    let close = (target - Vector3::from(map_point(kind, &x, xi))).norm() <= (1e-6 * size).max(1e-300);
+    let outside = -l.iter().copied().fold(0.0, f64::min);
+    (close && outside <= tol).then_some((xi, outside))
+}
+
+/// Distance from `p` to the mesh: zero inside a cell, else to the nearest boundary face (its
+/// straight triangle through the corner nodes), for "outside the mesh" messages.
+pub fn distance_to_mesh(mesh: &Mesh, p: [f64; 3]) -> f64 {
+    if locate(mesh, p).is_some() {
+        return 0.0;
+    }
+    let q = Vector3::from(p);
+    mesh.boundary_faces()
+        .iter()
+        .map(|&f| {
+            let n = mesh.face_nodes(f);
+            let v = |i: usize| Vector3::from(mesh.nodes()[n[i]]);
+            (closest_on_triangle(q, v(0), v(1), v(2)) - q).norm()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The point of triangle `abc` closest to `p` (Voronoi regions of the vertices, edges and face).
+fn closest_on_triangle(p: Vector3<f64>, a: Vector3<f64>, b: Vector3<f64>, c: Vector3<f64>) -> Vector3<f64> {
+    let (ab, ac, ap) = (b - a, c - a, p - a);
+    let (d1, d2) = (ab.dot(&ap), ac.dot(&ap));
+    if d1 <= 0.0 && d2 <= 0.0 {
+        return a;
+    }
+    let bp = p - b;
+    let (d3, d4) = (ab.dot(&bp), ac.dot(&bp));
+    if d3 >= 0.0 && d4 <= d3 {
+        return b;
+    }
+    let vc = d1 * d4 - d3 * d2;
+    if vc <= 0.0 && d1 >= 0.0 && d3 <= 0.0 {
+        return a + ab * (d1 / (d1 - d3));
+    }
+    let cp = p - c;
+    let (d5, d6) = (ab.dot(&cp), ac.dot(&cp));
+    if d6 >= 0.0 && d5 <= d6 {
+        return c;
+    }
+    let vb = d5 * d2 - d1 * d6;
+    if vb <= 0.0 && d2 >= 0.0 && d6 <= 0.0 {
+        return a + ac * (d2 / (d2 - d6));
+    }
+    let va = d3 * d6 - d5 * d4;
+    if va <= 0.0 && (d4 - d3) >= 0.0 && (d5 - d6) >= 0.0 {
+        return b + (c - b) * ((d4 - d3) / ((d4 - d3) + (d5 - d6)));
+    }
+    let denom = 1.0 / (va + vb + vc);
+    a + ab * (vb * denom) + ac * (vc * denom)
 }
 
 fn bounds<'a>(x: impl Iterator<Item = &'a [f64; 3]>) -> ([f64; 3], [f64; 3]) {
@@ -162,11 +234,6 @@ pub fn interpolate(mesh: &Mesh, c: usize, xi: [f64; 3], u: &[[f64; 3]]) -> [f64;
         }
     }
     v
-}
-
-/// Distance from `p` to the nearest node (for "outside the mesh" messages).
-pub fn nearest_node_distance(mesh: &Mesh, p: [f64; 3]) -> f64 {
-    mesh.nodes().iter().map(|q| (Vector3::from(*q) - Vector3::from(p)).norm()).fold(f64::INFINITY, f64::min)
 }
 
 /// `(‖u_h − u‖_L2, ‖u‖_L2)` over the mesh, integrated with a 64-point rule per cell.

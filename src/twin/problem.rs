@@ -580,10 +580,11 @@ pub(super) fn locate_probes(scenario: &Scenario, mesh: &Mesh) -> Result<Vec<(usi
                 (
                     format!("probe[{}] '{}'", i + 1, p.name),
                     format!(
-                        "the point {:?} lies outside the mesh (nearest node {:.6} away); give a point inside the \
-                         undeformed mesh",
+                        "the point {:?} lies outside the mesh, {:.6} from its boundary (farther than {} of a \
+                         cell's size); give a point inside the undeformed mesh",
                         p.point,
-                        post::nearest_node_distance(mesh, p.point)
+                        post::distance_to_mesh(mesh, p.point),
+                        post::LOCATE_TOLERANCE
                     ),
                 )
             })

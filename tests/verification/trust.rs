@@ -126,3 +126,31 @@ fn a_subnormal_youngs_modulus_is_refused() {
     let err = run(&text, beam_mesh(Order::Linear)).map(|_| ()).expect_err("refused").to_string();
     assert!(err.contains("smallest normal"), "{err}");
 }
+
+/// A probe exactly on the curved outer surface of a Tet10 sphere is located (the quadratic faces
+/// meet the sphere only at their nodes), and one outside names its distance to the mesh, not
+/// to a node (item 20).
+#[test]
+fn probes_on_a_curved_boundary_are_found_and_outside_ones_name_their_distance() {
+    use organ_twin::fem::post::{distance_to_mesh, locate};
+    use organ_twin::mesh::generate::{sphere, SphereParams};
+    let mesh = sphere(&SphereParams {
+        inner_radius: 1.0,
+        outer_radius: 2.0,
+        subdivisions: 4,
+        layers: 2,
+        octant: true,
+        order: Order::Quadratic,
+    })
+    .expect("sphere");
+    let d = nalgebra::Vector3::new(1.0, 0.3, 0.2).normalize();
+    let on = [2.0 * d[0], 2.0 * d[1], 2.0 * d[2]];
+    assert!(mesh.nodes().iter().all(|n| (nalgebra::Vector3::from(*n) - nalgebra::Vector3::from(on)).norm() > 0.05));
+    assert!(locate(&mesh, on).is_some(), "a point on the curved surface is in the mesh");
+    let out = [2.1 * d[0], 2.1 * d[1], 2.1 * d[2]];
+    assert!(locate(&mesh, out).is_none());
+    // 0.1 beyond the sphere, plus the depth of the straight corner triangles below the sphere
+    // (at most h² / 4R with the arc cell size h = π R / 8 ≈ 0.79: 0.077).
+    let dist = distance_to_mesh(&mesh, out);
+    assert!((0.1..0.1 + 0.077).contains(&dist), "distance {dist}");
+}
