@@ -2,10 +2,10 @@
 //!
 //! | format | extension | read | write |
 //! | --- | --- | --- | --- |
-//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII |
+//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII, with node sets as physical points |
 //! | Gmsh MSH 2.2 (ASCII) | `.msh` | yes | no |
 //! | VTK legacy (ASCII, binary) | `.vtk` | yes | no |
-//! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | yes |
+//! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | appended raw or zlib ([`VtuOptions`]) |
 //! | Abaqus input | `.inp` | yes | no |
 //! | Medit (ASCII) | `.mesh` | yes | no |
 //! | TetGen | `.node` + `.ele` (+ `.face`) | yes | no |
@@ -13,7 +13,8 @@
 //! Every parser works on bytes (`parse_*(&[u8], source_name)`) so that it can be tested and
 //! fuzzed in memory; [`read_mesh`] is the thin file wrapper. Parsers never panic: any input gives
 //! either a [`RawMesh`] or a [`ReadError`] naming the file and line. Writers go through
-//! [`write_atomic`], so a failed write leaves no partial file.
+//! [`write_atomic`], so a failed write leaves no partial file, and a run's several files through
+//! [`staging`], so that they appear together.
 
 mod abaqus;
 mod appended;
