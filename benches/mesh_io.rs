@@ -6,24 +6,37 @@
 use std::hint::black_box;
 
 use criterion::{criterion_main, Criterion, Throughput};
-use organ_twin::io::{self, Format};
+use organ_twin::io::{self, Format, VtuCompression, VtuOptions};
 use organ_twin::mesh::generate::{self, LvParams};
-use organ_twin::mesh::BuildOptions;
+use organ_twin::mesh::{BuildOptions, Field};
 
-/// Parsing and validating the same medium LV mesh written in each format.
+/// Parsing and validating the same medium LV mesh written in each format, and MSH 4.1 split into
+/// parsing (sections, `mshio`, line index) and validation (`RawMesh::build`).
 fn parse(c: &mut Criterion) {
     let mesh = generate::lv(&LvParams { subdivisions: 16, ..LvParams::default() }).expect("valid LV");
     let mut msh = Vec::new();
     io::write_msh41(&mesh, &mut msh).expect("in-memory write");
     let mut vtu = Vec::new();
     io::write_vtu(&mesh, &mut vtu).expect("in-memory write");
+    let zlib = VtuOptions { compression: VtuCompression::Zlib, sets: true };
+    let mut vtu_zlib = Vec::new();
+    io::write_vtu_with_options(&mesh, &[], &[], &zlib, &mut vtu_zlib).expect("in-memory write");
     let mut group = c.benchmark_group("parse+validate lv_medium");
-    for (name, bytes, format) in [("msh41_ascii", &msh, Format::Gmsh), ("vtu_base64", &vtu, Format::Vtu)] {
+    for (name, bytes, format) in
+        [("msh41_ascii", &msh, Format::Gmsh), ("vtu_raw", &vtu, Format::Vtu), ("vtu_zlib", &vtu_zlib, Format::Vtu)]
+    {
         group.throughput(Throughput::Bytes(bytes.len() as u64));
         group.bench_function(name, |b| {
             b.iter(|| io::parse_mesh(black_box(bytes), format, "bench", &BuildOptions::default()).expect("valid"))
         });
     }
+    group.bench_function("msh41_ascii parse only", |b| {
+        b.iter(|| io::parse_raw(black_box(&msh), Format::Gmsh, "bench").expect("valid"))
+    });
+    let raw = io::parse_raw(&msh, Format::Gmsh, "bench").expect("valid");
+    group.bench_function("msh41_ascii validate only", |b| {
+        b.iter(|| io::validate(black_box(raw.clone()), Format::Gmsh, "bench", &BuildOptions::default()).expect("valid"))
+    });
     group.finish();
 }
 
@@ -39,9 +52,18 @@ fn generate_lv(c: &mut Criterion) {
     group.finish();
 }
 
-/// Writing MSH 4.1 ASCII, bytes per second of output.
+/// Writing MSH 4.1 ASCII, and a result VTU (the fields of a static run: 10 values per node, 16
+/// per cell) raw and zlib-compressed; bytes per second of output.
 fn write(c: &mut Criterion) {
     let mesh = generate::lv(&LvParams { subdivisions: 16, ..LvParams::default() }).expect("valid LV");
+    let (nodes, cells) = (mesh.nodes().len(), mesh.cell_count());
+    let field = |name: &str, components: usize, count: usize| Field {
+        name: name.into(),
+        components,
+        values: (0..components * count).map(|i| (i as f64 * 0.37).sin()).collect(),
+    };
+    let point = [field("displacement", 3, nodes), field("stress", 6, nodes), field("von_mises", 1, nodes)];
+    let cell = [field("stress", 6, cells), field("strain", 6, cells), field("von_mises", 1, cells)];
     let mut out = Vec::new();
     io::write_msh41(&mesh, &mut out).expect("in-memory write");
     let mut group = c.benchmark_group("write lv_medium");
@@ -53,6 +75,19 @@ fn write(c: &mut Criterion) {
             buf
         })
     });
+    for (name, compression) in [("result vtu_raw", VtuCompression::None), ("result vtu_zlib", VtuCompression::Zlib)] {
+        let options = VtuOptions { compression, sets: false };
+        let mut sized = Vec::new();
+        io::write_vtu_with_options(&mesh, &point, &cell, &options, &mut sized).expect("in-memory write");
+        group.throughput(Throughput::Bytes(sized.len() as u64));
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut buf = Vec::with_capacity(sized.len());
+                io::write_vtu_with_options(black_box(&mesh), &point, &cell, &options, &mut buf).expect("write");
+                buf
+            })
+        });
+    }
     group.finish();
 }
 

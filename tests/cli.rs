@@ -72,7 +72,8 @@ fn run_writes_vtu_and_a_summary_with_the_documented_keys() {
     let r: Vec<f64> = v["reactions"]["bone_bottom"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect();
     assert!((r[2] - 1000.0).abs() < 1e-6 && (r[0] + 100.0).abs() < 1e-6, "{r:?}");
     assert_eq!(v["probes"]["implant_head"]["displacement"].as_array().unwrap().len(), 3);
-    let vtu = std::fs::read_to_string(out.join("result.vtu")).unwrap();
+    // The VTU's arrays are appended raw binary: the XML header is text, the data is not.
+    let vtu = String::from_utf8_lossy(&std::fs::read(out.join("result.vtu")).unwrap()).into_owned();
     for array in ["displacement", "von_mises", "stress", "strain", "principal_stress", "region"] {
         assert!(vtu.contains(&format!("Name=\"{array}\"")), "VTU lacks {array}");
     }
@@ -396,7 +397,7 @@ fn quasi_static_run_writes_the_step_series_and_the_pv_table() {
     let csv = std::fs::read_to_string(out.join("pv.csv")).unwrap();
     assert!(csv.starts_with("step,stage,lv_pressure_kPa,lv_volume_mm3,lv_volume_mL\n"), "{csv}");
     assert_eq!(csv.lines().count(), 11);
-    let vtu = std::fs::read_to_string(out.join("step_0010.vtu")).unwrap();
+    let vtu = String::from_utf8_lossy(&std::fs::read(out.join("step_0010.vtu")).unwrap()).into_owned();
     for array in
         ["displacement", "cauchy_stress", "von_mises", "J", "E_ff", "sigma_ff", "active_tension", "fiber", "sheet"]
     {
@@ -476,4 +477,103 @@ max_cutbacks = 3
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["status"], "failed");
+}
+
+/// The implant scenario with its mesh path made absolute and `edit` applied, written to `dir`.
+fn implant_scenario(dir: &std::path::Path, file: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(scenario("implant_in_bone.toml"))
+        .unwrap()
+        .replace("../implant_in_bone.msh", &format!("{}/meshes/implant_in_bone.msh", env!("CARGO_MANIFEST_DIR")));
+    let path = dir.join(file);
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+#[test]
+fn a_scenario_name_must_be_one_safe_path_component() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, why) in [
+        ("../x", "'/'"),
+        ("/tmp/organ-twin-abs", "'/'"),
+        ("", "is empty"),
+        ("..", "relative folder"),
+        ("a\\b", "'\\'"),
+        (".hidden", "starts with '.'"),
+    ] {
+        let path = implant_scenario(dir.path(), "s.toml", |t| {
+            t.replace("name = \"implant_in_bone\"", &format!("name = {}", toml::Value::from(name)))
+        });
+        let o = run_in(dir.path(), &["run", path.to_str().unwrap(), "-q"]);
+        assert_eq!(o.status.code(), Some(65), "{name:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("name") && stderr(&o).contains(why), "{name:?}: {}", stderr(&o));
+        assert!(!dir.path().join("out").exists() && !dir.path().join("x").exists(), "{name:?} wrote something");
+    }
+}
+
+#[test]
+fn a_folder_in_the_way_of_summary_json_replaces_nothing_and_a_failed_run_names_the_earlier_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("res");
+    let good = implant_scenario(dir.path(), "good.toml", |t| t);
+    let o = run(&["run", good.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--backend", "cpu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let first = std::fs::read(out.join("result.vtu")).unwrap();
+    // A failed run (bad scenario) leaves the earlier results and says so.
+    let bad = implant_scenario(dir.path(), "bad.toml", |t| t.replace("\"bone_bottom\"", "\"bone_base\""));
+    let o = run(&["run", bad.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds the results of an earlier run"), "{}", stderr(&o));
+    // summary.json as a folder: exit 73 and result.vtu is the first run's.
+    std::fs::remove_file(out.join("summary.json")).unwrap();
+    std::fs::create_dir(out.join("summary.json")).unwrap();
+    let stiffer = implant_scenario(dir.path(), "stiffer.toml", |t| t.replace("17000.0", "20000.0"));
+    let o = run(&["run", stiffer.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "--backend", "cpu"]);
+    assert_eq!(o.status.code(), Some(73), "{}", stderr(&o));
+    assert!(stderr(&o).contains("summary.json"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(out.join("result.vtu")).unwrap(), first, "result.vtu was replaced");
+    let left: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left.len(), 2, "no staging folder or temporary file is left: {left:?}");
+}
+
+/// `mesh lv -o lv.vtu` keeps the surfaces, so a scenario on the VTU can load `endo`.
+#[test]
+fn a_generated_vtu_mesh_keeps_its_surfaces_for_a_scenario() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["mesh", "lv", "--subdivisions", "3", "--layers", "1", "-o", "lv.vtu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let toml = r#"
+name = "lv_on_vtu"
+units = { length = "mm", stress = "kPa" }
+[mesh]
+file = "lv.vtu"
+[[material]]
+region = "all"
+model = "linear_elastic"
+youngs_modulus = 10.0
+poisson_ratio = 0.3
+[[support]]
+kind = "fixed"
+surface = "base"
+[[load]]
+kind = "pressure"
+surface = "endo"
+value = 1.0
+"#;
+    std::fs::write(dir.path().join("s.toml"), toml).unwrap();
+    let o = run_in(dir.path(), &["run", "s.toml", "--json", "-q", "--backend", "cpu"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert!(v["max_displacement"].as_f64().unwrap() > 0.0);
+    // The summary's node id is the node_id array of result.vtu (ParaView's spreadsheet shows it).
+    let back = organ_twin::io::read_mesh(&dir.path().join("out/lv_on_vtu/result.vtu"), &Default::default()).unwrap();
+    let node = v["max_displacement_node"].as_u64().unwrap();
+    let i = back.mesh.node_ids().iter().position(|&id| id == node).expect("the summary's node is in the VTU");
+    let u = &back.mesh.node_fields().iter().find(|f| f.name == "displacement").unwrap().values[3 * i..3 * i + 3];
+    let norm = (u[0] * u[0] + u[1] * u[1] + u[2] * u[2]).sqrt();
+    assert!(
+        (norm - v["max_displacement"].as_f64().unwrap()).abs() <= 1e-9 * norm,
+        "{norm} vs {}",
+        v["max_displacement"]
+    );
 }

@@ -15,3 +15,5 @@ mod properties;
 mod readers;
 #[path = "io/roundtrip.rs"]
 mod roundtrip;
+#[path = "io/staging.rs"]
+mod staging;

@@ -3,40 +3,34 @@
 //! `pv.csv` (pressure and volume of every cavity per step) and `summary.json`.
 //!
 //! The files are written into a staging folder inside the output folder as the steps converge
-//! and moved into place at the end, `summary.json` last, so the folder never mixes two runs. A
-//! run that stops early still delivers its converged steps, with `status = "failed"` in the
-//! summary, and exits 1.
+//! and published together at the end, `summary.json` last ([`io::staging`]), so the folder never
+//! mixes two runs. A run that stops early still delivers its converged steps, with
+//! `status = "failed"` in the summary, and exits 1.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::run::{Bars, EXIT_SOLVE};
-use super::{report, Failure, EXIT_CANT_CREATE};
-use crate::io;
+use super::run::{earlier_note, Bars, EXIT_SOLVE, MARKER};
+use super::{report, Failure};
+use crate::io::{self, staging::Staging};
 use crate::solve::Backend;
 use crate::twin::quasi_static::{QuasiStatic, StepOutput};
 use crate::twin::summary::QuasiStaticSummary;
 use crate::twin::ScenarioError;
 
-fn cant_create(path: &Path, what: &str, e: std::io::Error) -> Failure {
-    Failure { code: EXIT_CANT_CREATE, message: format!("{}: cannot {what}: {e}", path.display()) }
-}
-
 /// Runs `analysis`, writes its files into `out` and prints the step table (or the JSON summary).
 pub fn run(analysis: QuasiStatic, backend: &Backend, out: &Path, json: bool, quiet: bool) -> Result<(), Failure> {
-    std::fs::create_dir_all(out).map_err(|e| cant_create(out, "create the output folder", e))?;
-    let staging = out.join(format!(".partial-{}", std::process::id()));
-    std::fs::create_dir_all(&staging).map_err(|e| cant_create(&staging, "create the staging folder", e))?;
-    let result = run_staged(&analysis, backend, &staging, quiet);
-    let outcome = match result {
+    let mut staging = Staging::begin(out).map_err(|e| earlier_note(e.into(), out))?;
+    let outcome = match run_staged(&analysis, backend, &mut staging, quiet) {
         Ok(o) => o,
         Err(f) => {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(f);
+            staging.abandon();
+            return Err(earlier_note(f, out));
         }
     };
     let summary = &outcome.summary;
-    write_tables(summary, &staging)?;
-    publish(&staging, out)?;
+    write_tables(summary, &mut staging).map_err(|f| earlier_note(f, out))?;
+    let is_step = |name: &str| name.starts_with("step_") && name.ends_with(".vtu");
+    staging.publish(MARKER, is_step).map_err(|e| earlier_note(e.into(), out))?;
     let text = serde_json::to_string_pretty(summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{text}") } else { write_table(w, summary, out) })?;
     match outcome.failure {
@@ -48,14 +42,13 @@ pub fn run(analysis: QuasiStatic, backend: &Backend, out: &Path, json: bool, qui
 fn run_staged(
     analysis: &QuasiStatic,
     backend: &Backend,
-    staging: &Path,
+    staging: &mut Staging,
     quiet: bool,
 ) -> Result<crate::twin::quasi_static::Outcome, Failure> {
     let bars = Bars::new(quiet);
     let mesh = analysis.mesh();
     let mut observer = |step: &StepOutput<'_>| -> Result<(), ScenarioError> {
-        let path = staging.join(step_file(step.step));
-        io::write_atomic(&path, |w| io::write_vtu_with(mesh, &step.point_fields, &step.cell_fields, w))?;
+        staging.write(&step_file(step.step), |w| io::write_vtu_with(mesh, &step.point_fields, &step.cell_fields, w))?;
         Ok(())
     };
     Ok(analysis.run(backend, &bars, &mut observer)?)
@@ -66,12 +59,12 @@ fn step_file(step: usize) -> String {
 }
 
 /// `result.pvd`, `pv.csv` and `summary.json` into the staging folder.
-fn write_tables(summary: &QuasiStaticSummary, staging: &Path) -> Result<(), Failure> {
+fn write_tables(summary: &QuasiStaticSummary, staging: &mut Staging) -> Result<(), Failure> {
     let entries: Vec<(f64, String)> = summary.steps.iter().map(|s| (s.step as f64, step_file(s.step))).collect();
-    io::write_atomic(&staging.join("result.pvd"), |w| io::write_pvd(w, &entries))?;
+    staging.write("result.pvd", |w| io::write_pvd(w, &entries))?;
     let length = &summary.units.length;
     let stress = &summary.units.stress;
-    io::write_atomic(&staging.join("pv.csv"), |w| {
+    staging.write("pv.csv", |w| {
         let names: Vec<&String> = summary.steps.first().map(|s| s.cavities.keys().collect()).unwrap_or_default();
         write!(w, "step,stage")?;
         for n in &names {
@@ -95,34 +88,11 @@ fn write_tables(summary: &QuasiStaticSummary, staging: &Path) -> Result<(), Fail
         }
         Ok(())
     })?;
-    io::write_atomic(&staging.join("summary.json"), |w| {
+    staging.write(MARKER, |w| {
         serde_json::to_writer_pretty(&mut *w, summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })?;
     Ok(())
-}
-
-/// Moves the staged files into `out` (step files first, `summary.json` last), after removing
-/// step files of an earlier run that this run did not write.
-fn publish(staging: &Path, out: &Path) -> Result<(), Failure> {
-    let list = |dir: &Path| -> Result<Vec<PathBuf>, Failure> {
-        let entries = std::fs::read_dir(dir).map_err(|e| cant_create(dir, "list the folder", e))?;
-        Ok(entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
-    };
-    let staged = list(staging)?;
-    for old in list(out)? {
-        let name = old.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
-        if name.starts_with("step_") && name.ends_with(".vtu") && !staging.join(&name).exists() {
-            std::fs::remove_file(&old).map_err(|e| cant_create(&old, "remove a stale step file", e))?;
-        }
-    }
-    let mut ordered: Vec<&PathBuf> = staged.iter().filter(|p| !p.ends_with("summary.json")).collect();
-    ordered.extend(staged.iter().filter(|p| p.ends_with("summary.json")));
-    for from in ordered {
-        let to = out.join(from.file_name().expect("a file"));
-        std::fs::rename(from, &to).map_err(|e| cant_create(&to, "move the result into place", e))?;
-    }
-    std::fs::remove_dir(staging).map_err(|e| cant_create(staging, "remove the staging folder", e))
 }
 
 fn write_table(w: &mut dyn std::io::Write, s: &QuasiStaticSummary, out: &Path) -> std::io::Result<()> {

@@ -193,31 +193,43 @@ pub fn run(
     let backend = resolve_backend(choice, scenario.solver.method_for(scenario.analysis_kind(), choice))?;
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     if scenario.analysis_kind() == AnalysisKind::QuasiStatic {
-        let analysis = QuasiStatic::build(scenario, mesh, &source)?;
+        let analysis = QuasiStatic::build(scenario, mesh, &source).map_err(|e| earlier_note(e.into(), &out))?;
         return super::quasi_static::run(analysis, &backend, &out, json, quiet);
     }
     let bars = Bars::new(quiet);
-    let problem = Problem::build(scenario, mesh, &source, &bars)?;
-    let solution = problem.solve(&backend, &bars)?;
+    let computed = Problem::build(scenario, mesh, &source, &bars)
+        .and_then(|problem| problem.solve(&backend, &bars).map(|solution| (problem, solution)));
+    let (problem, solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
     super::warn(quiet, &solution.summary.warnings);
-    write_results(&problem, &solution, &out)?;
+    write_results(&problem, &solution, &out).map_err(|f| earlier_note(f, &out))?;
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &out) })
 }
 
-/// Writes `result.vtu` then `summary.json`, each atomically, creating the folder.
+/// The file a run publishes last: a folder without it holds no complete run.
+pub(super) const MARKER: &str = "summary.json";
+
+/// `failure` with a second sentence when `out` still holds an earlier run's results.
+pub(super) fn earlier_note(mut failure: Failure, out: &Path) -> Failure {
+    if let Some(note) = io::staging::earlier_results(out, MARKER) {
+        failure.message = format!("{}\nnote: {note}", failure.message);
+    }
+    failure
+}
+
+/// Stages `result.vtu` and `summary.json` and publishes them together, `summary.json` last
+/// ([`io::staging`]); the output folder is created when needed and removed again when nothing
+/// could be written into it.
 fn write_results(problem: &Problem, solution: &Solution, out: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(out).map_err(|e| Failure {
-        code: EXIT_CANT_CREATE,
-        message: format!("{}: cannot create the output folder: {e}", out.display()),
-    })?;
-    io::write_atomic(&out.join("result.vtu"), |w| {
+    let mut staging = io::staging::Staging::begin(out)?;
+    staging.write("result.vtu", |w| {
         io::write_vtu_with(problem.mesh(), &solution.point_fields, &solution.cell_fields, w)
     })?;
-    io::write_atomic(&out.join("summary.json"), |w| {
+    staging.write(MARKER, |w| {
         serde_json::to_writer_pretty(&mut *w, &solution.summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })?;
+    staging.publish(MARKER, |_| false)?;
     Ok(())
 }
 

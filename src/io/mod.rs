@@ -2,10 +2,10 @@
 //!
 //! | format | extension | read | write |
 //! | --- | --- | --- | --- |
-//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII |
+//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII, with node sets as physical points |
 //! | Gmsh MSH 2.2 (ASCII) | `.msh` | yes | no |
 //! | VTK legacy (ASCII, binary) | `.vtk` | yes | no |
-//! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | yes |
+//! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | appended raw or zlib ([`VtuOptions`]) |
 //! | Abaqus input | `.inp` | yes | no |
 //! | Medit (ASCII) | `.mesh` | yes | no |
 //! | TetGen | `.node` + `.ele` (+ `.face`) | yes | no |
@@ -13,7 +13,8 @@
 //! Every parser works on bytes (`parse_*(&[u8], source_name)`) so that it can be tested and
 //! fuzzed in memory; [`read_mesh`] is the thin file wrapper. Parsers never panic: any input gives
 //! either a [`RawMesh`] or a [`ReadError`] naming the file and line. Writers go through
-//! [`write_atomic`], so a failed write leaves no partial file.
+//! [`write_atomic`], so a failed write leaves no partial file, and a run's several files through
+//! [`staging`], so that they appear together.
 
 mod abaqus;
 mod appended;
@@ -21,17 +22,21 @@ mod contain;
 mod error;
 mod gmsh;
 mod medit;
+pub mod staging;
 mod tetgen;
 mod text;
 mod vtk;
 mod vtk_legacy;
+mod vtu_names;
 mod vtu_scan;
+mod vtu_write;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use error::{ReadError, WriteError};
 pub use vtk::REGION_ARRAYS;
+pub use vtu_write::{VtuCompression, VtuOptions};
 
 use crate::mesh::{BuildOptions, Field, Mesh, MeshWarning, RawMesh};
 use nalgebra_sparse::CsrMatrix;
@@ -169,8 +174,15 @@ fn read_tetgen(path: &Path, options: &BuildOptions) -> Result<Imported, ReadErro
     validate(raw, Format::TetGen, &e, options)
 }
 
+/// Start of the temporary files of [`write_atomic`]: `.organ-twin-<pid>-XXXXXX.tmp`, so that
+/// [`staging::sweep`] can tell those of a killed process.
+pub(crate) const TEMP_PREFIX: &str = ".organ-twin-";
+/// End of the temporary files of [`write_atomic`].
+pub(crate) const TEMP_SUFFIX: &str = ".tmp";
+
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename, so that
-/// readers never see a partial file and a failure leaves nothing behind.
+/// readers never see a partial file and a failure leaves nothing behind. Temporary files that
+/// killed processes left in the folder are removed first ([`staging::sweep`]).
 pub fn write_atomic(
     path: &Path,
     contents: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
@@ -180,8 +192,10 @@ pub fn write_atomic(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    staging::sweep(dir);
+    let prefix = format!("{TEMP_PREFIX}{}-", std::process::id());
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".organ-twin-").suffix(".tmp");
+    builder.prefix(&prefix).suffix(TEMP_SUFFIX);
     // Temporary files are private (0600); results are ordinary files (0666 less the umask).
     #[cfg(unix)]
     {
@@ -216,12 +230,13 @@ pub fn check_writable(path: &Path) -> Result<(), WriteError> {
     }
 }
 
-/// Writes a mesh; the format comes from the extension (`.msh` → Gmsh 4.1 ASCII, `.vtu`).
+/// Writes a mesh; the format comes from the extension (`.msh` → Gmsh 4.1 ASCII, `.vtu` with its
+/// surfaces, see [`write_vtu`]).
 pub fn write_mesh(mesh: &Mesh, path: &Path) -> Result<(), WriteError> {
     check_writable(path)?;
     match extension(path).as_str() {
         "msh" => write_atomic(path, |w| gmsh::write_msh41(mesh, w)),
-        _ => write_atomic(path, |w| vtk::write_vtu(mesh, w).map_err(std::io::Error::other)),
+        _ => write_atomic(path, |w| write_vtu(mesh, w)),
     }
 }
 
@@ -230,14 +245,28 @@ pub fn write_msh41(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
     gmsh::write_msh41(mesh, w)
 }
 
-/// Writes a mesh as VTU into any writer.
+/// Writes a mesh as VTU (appended raw binary) into any writer, with its region names, its named
+/// surfaces (as triangle cells) and node sets (as point arrays), so that reading it back gives
+/// the same mesh.
 pub fn write_vtu(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
-    vtk::write_vtu(mesh, w).map_err(std::io::Error::other)
+    vtu_write::write(mesh, &[], &[], &VtuOptions { sets: true, ..VtuOptions::default() }, w)
 }
 
-/// Writes a mesh as VTU with extra point and cell arrays (results) into any writer.
+/// Writes a mesh's volume cells as VTU with extra point and cell arrays (results) into any
+/// writer, uncompressed.
 pub fn write_vtu_with(mesh: &Mesh, point: &[Field], cell: &[Field], w: &mut dyn Write) -> std::io::Result<()> {
-    vtk::write_vtu_with(mesh, point, cell, w).map_err(std::io::Error::other)
+    vtu_write::write(mesh, point, cell, &VtuOptions::default(), w)
+}
+
+/// [`write_vtu_with`] with the storage and surfaces chosen by `options`.
+pub fn write_vtu_with_options(
+    mesh: &Mesh,
+    point: &[Field],
+    cell: &[Field],
+    options: &VtuOptions,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    vtu_write::write(mesh, point, cell, options, w)
 }
 
 /// Writes a ParaView collection (`.pvd`) that plays `(time, file)` entries as a time series; the

@@ -1,22 +1,19 @@
 //! VTK XML `.vtu` unstructured grids (ASCII, inline base64, appended raw or base64,
-//! zlib/lz4-compressed) via `vtkio`, the grid assembly shared with the legacy `.vtk` reader
-//! ([`super::vtk_legacy`]), and the VTU writer.
+//! zlib/lz4-compressed) via `vtkio`, and the grid assembly shared with the legacy `.vtk` reader
+//! ([`super::vtk_legacy`]); the writer is [`super::vtu_write`].
 //!
-//! VTK numbers points and cells from 0; those indices are the ids used in messages. VTK's
-//! quadratic tetra order is the internal one. The first integer cell array among
-//! [`REGION_ARRAYS`] gives the region of tetrahedra and the surface tag of triangles; every cell
-//! array is also kept as a per-cell field and every point array as a per-node field.
+//! VTK numbers points and cells from 0; those indices are the ids used in messages, unless the
+//! file carries the `node_id` / `cell_id` arrays organ-twin writes. VTK's quadratic tetra order is
+//! the internal one. The first integer cell array among [`REGION_ARRAYS`] gives the region of
+//! tetrahedra and the surface tag of triangles, named by the dataset's field data
+//! ([`super::vtu_names`]); point arrays `node_set:<name>` are node sets; every other cell array is
+//! kept as a per-cell field and every other point array as a per-node field.
 
-use std::io::Write;
-
-use vtkio::model::{
-    Attribute, Attributes, ByteOrder, CellType as VtkCell, Cells, DataArray, DataSet, IOBuffer, Piece,
-    UnstructuredGridPiece, Version, VertexNumbers,
-};
+use vtkio::model::{Attribute, DataArray, DataSet, Piece, UnstructuredGridPiece, VertexNumbers};
 use vtkio::Vtk;
 
 use super::ReadError;
-use crate::mesh::{CellType, Field, Mesh, RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
+use crate::mesh::{CellType, Field, RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 /// Cell arrays that hold region / surface ids, by priority.
 pub const REGION_ARRAYS: [&str; 8] = [
@@ -67,7 +64,14 @@ pub(crate) fn parse_xml(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError
         }
         grids.push(grid);
     }
-    from_grids(grids, source)
+    let mut raw = from_grids(grids, source)?;
+    for (name, tag, dim) in super::vtu_names::names(xml) {
+        match dim {
+            3 => raw.region_names.insert(tag, name),
+            _ => raw.surface_names.insert(tag, name),
+        };
+    }
+    Ok(raw)
 }
 
 /// Runs a vtkio parser, turning its errors (and any panic inside it) into a [`ReadError`].
@@ -193,7 +197,59 @@ pub(crate) fn from_grids(grids: Vec<Grid>, source: &str) -> Result<RawMesh, Read
         }
         raw.cell_fields.push(Field { name, components, values: out });
     }
+    adopt_ids(&mut raw);
     Ok(raw)
+}
+
+/// The point array `node_id` and the cell array `cell_id` (which organ-twin writes) give back the
+/// source ids of nodes and cells when they hold unique non-negative integers, and point arrays
+/// `node_set:<name>` of zeros and ones give node sets; otherwise they stay ordinary fields. The
+/// `region` array is not kept as a field (it is the regions).
+fn adopt_ids(raw: &mut RawMesh) {
+    let is_ids = |f: &Field, name: &str| f.name == name && f.components == 1;
+    if let Some(k) = raw.node_fields.iter().position(|f| is_ids(f, "node_id")) {
+        if let Some(ids) = as_ids(&raw.node_fields[k].values) {
+            // Until now a node's id is its index in the file.
+            let map = |id: &mut u64| *id = ids.get(*id as usize).copied().unwrap_or(*id);
+            raw.nodes.iter_mut().for_each(|n| map(&mut n.id));
+            raw.cells.iter_mut().flat_map(|c| c.nodes.iter_mut()).for_each(map);
+            raw.faces.iter_mut().flat_map(|f| f.nodes.iter_mut()).for_each(map);
+            raw.node_fields.remove(k);
+        }
+    }
+    if let Some(k) = raw.cell_fields.iter().position(|f| is_ids(f, "cell_id")) {
+        if let Some(ids) = as_ids(&raw.cell_fields[k].values) {
+            raw.cells.iter_mut().zip(ids).for_each(|(c, id)| c.id = id);
+            raw.cell_fields.remove(k);
+        }
+    }
+    // The `region` array is the cells' regions (and surface tags), not a field.
+    raw.cell_fields.retain(|f| f.name != REGION_ARRAYS[0]);
+    let prefix = super::vtu_write::NODE_SET_PREFIX;
+    let mut k = 0;
+    while k < raw.node_fields.len() {
+        let f = &raw.node_fields[k];
+        let is_set = f.components == 1 && f.values.iter().all(|&v| v == 0.0 || v == 1.0);
+        match f.name.strip_prefix(prefix).filter(|name| is_set && !name.is_empty()) {
+            Some(name) => {
+                let ids = raw.nodes.iter().zip(&f.values).filter(|(_, &v)| v == 1.0).map(|(n, _)| n.id).collect();
+                raw.node_sets.push((name.to_string(), ids, SourceLoc::Unknown));
+                raw.node_fields.remove(k);
+            }
+            None => k += 1,
+        }
+    }
+}
+
+/// `values` as ids: unique integers in `0..2⁵³`.
+fn as_ids(values: &[f64]) -> Option<Vec<u64>> {
+    let ids: Vec<u64> = values
+        .iter()
+        .map(|&v| (v.fract() == 0.0 && (0.0..9.007_199_254_740_992e15).contains(&v)).then_some(v as u64))
+        .collect::<Option<_>>()?;
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    sorted.windows(2).all(|w| w[0] != w[1]).then_some(ids)
 }
 
 /// The region array gives the region of volume cells and the surface tag of triangles: one
@@ -328,52 +384,4 @@ fn read_grid(
         }
     }
     Ok(())
-}
-
-/// Writes `mesh` as a VTU (XML, binary base64) with region ids and all fields.
-pub(crate) fn write_vtu(mesh: &Mesh, w: &mut dyn Write) -> Result<(), String> {
-    write_vtu_with(mesh, &[], &[], w)
-}
-
-/// VTU of `mesh` with extra point and cell arrays after the mesh's own fields.
-pub(crate) fn write_vtu_with(
-    mesh: &Mesh,
-    point: &[Field],
-    cell_extra: &[Field],
-    w: &mut dyn Write,
-) -> Result<(), String> {
-    let points: Vec<f64> = mesh.nodes().iter().flatten().copied().collect();
-    let mut connectivity = Vec::new();
-    let mut offsets = Vec::with_capacity(mesh.cell_count());
-    let mut types = Vec::with_capacity(mesh.cell_count());
-    for c in 0..mesh.cell_count() {
-        connectivity.extend(mesh.cell_nodes(c).iter().map(|&n| n as u64));
-        offsets.push(connectivity.len() as u64);
-        types.push(match mesh.cell_type(c) {
-            CellType::Tet4 => VtkCell::Tetra,
-            CellType::Tet10 => VtkCell::QuadraticTetra,
-        });
-    }
-    let field = |f: &Field| {
-        Attribute::DataArray(DataArray {
-            name: f.name.clone(),
-            elem: vtkio::model::ElementType::Generic(f.components as u32),
-            data: IOBuffer::F64(f.values.clone()),
-        })
-    };
-    let mut cell = vec![Attribute::scalars("region", 1).with_data(IOBuffer::I32(mesh.cell_regions().to_vec()))];
-    cell.extend(mesh.cell_fields().iter().chain(cell_extra).map(field));
-    let piece = UnstructuredGridPiece {
-        points: IOBuffer::F64(points),
-        cells: Cells { cell_verts: VertexNumbers::XML { connectivity, offsets }, types },
-        data: Attributes { point: mesh.node_fields().iter().chain(point).map(field).collect(), cell },
-    };
-    let vtk = Vtk {
-        version: Version::new_xml(1, 0),
-        title: String::new(),
-        byte_order: ByteOrder::LittleEndian,
-        data: DataSet::inline(piece),
-        file_path: None,
-    };
-    vtk.write_xml(w).map_err(|e| e.to_string())
 }

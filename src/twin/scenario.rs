@@ -550,6 +550,7 @@ impl Scenario {
     fn check(&self, source: &str) -> Result<(), ScenarioError> {
         let bad =
             |entry: String, message: String| Err(ScenarioError::Invalid { source_name: source.into(), entry, message });
+        check_name(&self.name).or_else(|m| bad("name".into(), m))?;
         if self.materials.is_empty() {
             return bad("material".into(), "no [[material]] given; every region needs one".into());
         }
@@ -717,4 +718,34 @@ fn check_target(t: &Target<'_>) -> Result<(), String> {
 /// The scenario file's folder, against which the mesh path is resolved.
 pub fn base_dir(path: &Path) -> PathBuf {
     path.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The scenario name names the default output folder `out/<name>`: it must be one safe path
+/// component, so that no name writes outside `out/` or straight into it.
+fn check_name(name: &str) -> Result<(), String> {
+    let problem = if name.trim().is_empty() {
+        Some("is empty".to_string())
+    } else if name == "." || name == ".." {
+        Some("is a relative folder".to_string())
+    } else if name.trim() != name {
+        Some("starts or ends with white space".to_string())
+    } else if let Some(c) =
+        name.chars().find(|&c| c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+    {
+        Some(format!("holds {}", if c.is_control() { "a control character".to_string() } else { format!("'{c}'") }))
+    } else if name.starts_with('.') {
+        Some("starts with '.' (a hidden folder)".to_string())
+    } else if name.len() > 200 {
+        Some(format!("is {} bytes long (at most 200)", name.len()))
+    } else {
+        None
+    };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(format!(
+            "the name {:?} {p}; it names the output folder out/<name>, so it must be a single file name \
+             (letters, digits, '-', '_', '.', spaces), e.g. name = \"lv_twin\"",
+            name.chars().take(60).collect::<String>()
+        )),
+    }
 }

@@ -14,7 +14,7 @@ mod write;
 
 use std::collections::BTreeMap;
 
-pub(crate) use write::write_msh41;
+pub(crate) use write::{physical_tags, write_msh41};
 
 use super::text::{Fields, Lines};
 use super::ReadError;

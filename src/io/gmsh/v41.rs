@@ -5,7 +5,7 @@
 //! numbered from the section's minimum tag in file order, which is how Gmsh writes them.
 //! `mshio` reports no line numbers, so errors about entities name their tags instead.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use mshio::error::MshParserErrorKind;
 use mshio::mshfile::{Elements, Entities, Nodes};
@@ -56,8 +56,8 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
         (_, None) => return Err(ReadError::syntax(source, SourceLoc::Unknown, "the file has no $Elements section")),
     };
     read_nodes(&nodes, &mut raw);
-    let (volume_groups, surface_groups) = physical_groups(data.entities.as_ref());
-    read_elements(&elements, &volume_groups, &surface_groups, &mut raw, source)?;
+    let groups = physical_groups(data.entities.as_ref());
+    let point_groups = read_elements(&elements, &groups, &mut raw, source)?;
     if !binary {
         let index = LineIndex::of(bytes);
         for n in &mut raw.nodes {
@@ -71,6 +71,11 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
         }
     }
     let text_sections = ascii_sections(bytes, source, binary, &mut raw.notes)?;
+    // Physical points are node sets (organ-twin writes its node sets so).
+    for (tag, nodes) in point_groups {
+        let name = text_sections.names.get(&(0, tag)).cloned().unwrap_or_else(|| format!("point_{tag}"));
+        raw.node_sets.push((name, nodes, SourceLoc::Unknown));
+    }
     for ((dim, tag), name) in text_sections.names {
         match dim {
             3 => raw.region_names.insert(tag, name),
@@ -107,28 +112,40 @@ fn read_nodes(nodes: &Nodes<u64, i32, f64>, raw: &mut RawMesh) {
 
 type Groups = HashMap<i32, Vec<i32>>;
 
-/// Entity tag → physical tags, for volumes and surfaces.
-fn physical_groups(entities: Option<&Entities<i32, f64>>) -> (Groups, Groups) {
-    let mut volumes = Groups::new();
-    let mut surfaces = Groups::new();
-    if let Some(e) = entities {
-        for v in &e.volumes {
-            volumes.insert(v.tag, v.physical_tags.clone());
-        }
-        for s in &e.surfaces {
-            surfaces.insert(s.tag, s.physical_tags.clone());
-        }
-    }
-    (volumes, surfaces)
+/// Entity tag → physical tags, for volumes, surfaces and points.
+#[derive(Default)]
+struct PhysicalGroups {
+    volumes: Groups,
+    surfaces: Groups,
+    points: Groups,
 }
 
+fn physical_groups(entities: Option<&Entities<i32, f64>>) -> PhysicalGroups {
+    let mut g = PhysicalGroups::default();
+    if let Some(e) = entities {
+        for v in &e.volumes {
+            g.volumes.insert(v.tag, v.physical_tags.clone());
+        }
+        for s in &e.surfaces {
+            g.surfaces.insert(s.tag, s.physical_tags.clone());
+        }
+        for p in &e.points {
+            g.points.insert(p.tag, p.physical_tags.clone());
+        }
+    }
+    g
+}
+
+/// Reads cells and faces into `raw`; returns the nodes of each physical point group (the point
+/// elements of point entities with physical tags).
 fn read_elements(
     elements: &Elements<u64, i32>,
-    volumes: &Groups,
-    surfaces: &Groups,
+    groups: &PhysicalGroups,
     raw: &mut RawMesh,
     source: &str,
-) -> Result<(), ReadError> {
+) -> Result<BTreeMap<i32, Vec<u64>>, ReadError> {
+    let (volumes, surfaces) = (&groups.volumes, &groups.surfaces);
+    let mut point_groups: BTreeMap<i32, Vec<u64>> = BTreeMap::new();
     let mut skipped = 0usize;
     for block in &elements.element_blocks {
         let t = block.element_type as i64;
@@ -175,6 +192,12 @@ fn read_elements(
                         at: SourceLoc::Unknown,
                     }),
                 },
+                ElementKind::Skip(_) if t == 15 && block.entity_dim == 0 => {
+                    match groups.points.get(&block.entity_tag).filter(|p| !p.is_empty()) {
+                        Some(tags) => tags.iter().for_each(|&p| point_groups.entry(p).or_default().extend(&e.nodes)),
+                        None => skipped += 1,
+                    }
+                }
                 ElementKind::Skip(_) => skipped += 1,
                 ElementKind::Unsupported(name) => {
                     return Err(ReadError::syntax(
@@ -190,7 +213,7 @@ fn read_elements(
         raw.notes
             .push(format!("{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"));
     }
-    Ok(())
+    Ok(point_groups)
 }
 
 /// Lines of node coordinates and element definitions in an ASCII MSH 4.1 file, so that

@@ -1,5 +1,6 @@
 //! MSH 4.1 ASCII writer: one volume entity per region, one surface entity per named surface
-//! (its faces written as triangles), all nodes in one block, fields as `$NodeData` /
+//! (its faces written as triangles), one point entity per node set (a physical point group of
+//! point elements, one per node), all nodes in one block, fields as `$NodeData` /
 //! `$ElementData`. Node and element tags are dense (index + 1); cell `c` has element tag `c + 1`.
 
 use std::collections::BTreeSet;
@@ -19,7 +20,7 @@ pub(crate) fn num(x: f64) -> String {
 }
 
 /// Positive, unique physical tags for `ids` (kept where they already are).
-fn physical_tags(ids: impl Iterator<Item = Option<i32>>) -> Vec<i32> {
+pub(crate) fn physical_tags(ids: impl Iterator<Item = Option<i32>>) -> Vec<i32> {
     let ids: Vec<Option<i32>> = ids.collect();
     let mut used = BTreeSet::new();
     let mut tags = vec![0; ids.len()];
@@ -51,9 +52,13 @@ pub(crate) fn write_msh41(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()>
     let region_tags = physical_tags(regions.iter().map(|r| Some(r.id)));
     let surface_tags = physical_tags(surfaces.iter().map(|s| s.id));
     writeln!(w, "$MeshFormat\n4.1 0 8\n$EndMeshFormat")?;
-    let named = regions.iter().filter(|r| r.name.is_some()).count() + surfaces.len();
+    let node_sets = mesh.node_sets();
+    let named = regions.iter().filter(|r| r.name.is_some()).count() + surfaces.len() + node_sets.len();
     if named > 0 {
         writeln!(w, "$PhysicalNames\n{named}")?;
+        for (i, s) in node_sets.iter().enumerate() {
+            writeln!(w, "0 {} \"{}\"", i + 1, s.name)?;
+        }
         for (r, t) in regions.iter().zip(&region_tags) {
             if let Some(name) = &r.name {
                 writeln!(w, "3 {t} \"{name}\"")?;
@@ -67,7 +72,12 @@ pub(crate) fn write_msh41(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()>
     // Entities, with bounding boxes of their nodes.
     let (lo, hi) = mesh.bounding_box().unwrap_or(([0.0; 3], [0.0; 3]));
     let bbox = format!("{} {} {} {} {} {}", num(lo[0]), num(lo[1]), num(lo[2]), num(hi[0]), num(hi[1]), num(hi[2]));
-    writeln!(w, "$Entities\n0 0 {} {}", surfaces.len(), regions.len())?;
+    writeln!(w, "$Entities\n{} 0 {} {}", node_sets.len(), surfaces.len(), regions.len())?;
+    // A node set is a physical point group: one point entity holding a point element per node.
+    for (i, s) in node_sets.iter().enumerate() {
+        let p = s.nodes.first().map_or([0.0; 3], |&n| mesh.nodes()[n]);
+        writeln!(w, "{} {} {} {} 1 {}", i + 1, num(p[0]), num(p[1]), num(p[2]), i + 1)?;
+    }
     for (i, t) in surface_tags.iter().enumerate() {
         writeln!(w, "{} {bbox} 1 {t} 0", i + 1)?;
     }
@@ -114,8 +124,9 @@ fn write_elements(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
         }
     }
     let n_faces: usize = surfaces.iter().map(|s| s.faces.len()).sum();
-    let total = mesh.cell_count() + n_faces;
-    writeln!(w, "$Elements\n{} {total} 1 {total}", blocks.len())?;
+    let n_points: usize = mesh.node_sets().iter().map(|s| s.nodes.len()).sum();
+    let total = mesh.cell_count() + n_faces + n_points;
+    writeln!(w, "$Elements\n{} {total} 1 {total}", blocks.len() + mesh.node_sets().len())?;
     let mut next_face_tag = mesh.cell_count() + 1;
     for (dim, i, t) in blocks {
         let (vol_type, tri_type) = gmsh_type(t);
@@ -148,6 +159,13 @@ fn write_elements(mesh: &Mesh, w: &mut dyn Write) -> std::io::Result<()> {
                 }
                 writeln!(w)?;
             }
+        }
+    }
+    for (i, s) in mesh.node_sets().iter().enumerate() {
+        writeln!(w, "0 {} 15 {}", i + 1, s.nodes.len())?;
+        for &n in &s.nodes {
+            writeln!(w, "{next_face_tag} {}", n + 1)?;
+            next_face_tag += 1;
         }
     }
     writeln!(w, "$EndElements")
