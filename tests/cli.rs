@@ -577,3 +577,31 @@ value = 1.0
         v["max_displacement"]
     );
 }
+
+/// Mesa's "XDG_RUNTIME_DIR is invalid or not set" is not printed on a run without the variable
+/// (issue 11, item 16): organ-twin points it at a private folder first.
+#[test]
+fn no_mesa_runtime_dir_error_without_xdg_runtime_dir() {
+    let o = Command::new(env!("CARGO_BIN_EXE_organ-twin"))
+        .args(["gpu-info"])
+        .env_remove("XDG_RUNTIME_DIR")
+        .output()
+        .expect("the binary runs");
+    assert!(!stderr(&o).contains("XDG_RUNTIME_DIR"), "{}", stderr(&o));
+}
+
+/// `method = "direct"` with the GPU backend is a scenario error (exit 65), found before any GPU
+/// is opened (issue 11, item 19).
+#[test]
+fn direct_on_the_gpu_is_a_data_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("implant_in_bone.toml"))
+        .unwrap()
+        .replace("../implant_in_bone.msh", &format!("{}/meshes/implant_in_bone.msh", env!("CARGO_MANIFEST_DIR")));
+    assert!(text.contains("method = \"cg\""), "test bug: the implant scenario names its method");
+    let text = text.replace("method = \"cg\"", "method = \"direct\"");
+    std::fs::write(dir.path().join("s.toml"), text).unwrap();
+    let o = run_in(dir.path(), &["run", "s.toml", "--backend", "gpu"]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("runs on the CPU only"), "{}", stderr(&o));
+}

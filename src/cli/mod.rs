@@ -148,6 +148,7 @@ impl From<WriteError> for Failure {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    runtime_dir();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -156,6 +157,31 @@ pub fn main() -> ExitCode {
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set" on every start
+/// when the variable is unset or names no directory (batch jobs, containers, CI), which reads
+/// as a failure of a run that succeeded. Before any thread or GPU starts, point it at a private
+/// directory of this user under the temporary folder (created once, mode 0700, reused).
+fn runtime_dir() {
+    let valid = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| std::path::Path::new(&d).is_dir());
+    if valid {
+        return;
+    }
+    let user = std::env::var("USER").unwrap_or_else(|_| "user".into());
+    let user: String = user.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let dir = std::env::temp_dir().join(format!("organ-twin-runtime-{user}"));
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).is_err() {
+            return;
+        }
+    }
+    std::env::set_var("XDG_RUNTIME_DIR", &dir);
 }
 
 fn build_options(fix_orientation: bool) -> BuildOptions {

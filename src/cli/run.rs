@@ -190,6 +190,15 @@ pub fn run(
 ) -> Result<(), Failure> {
     let (scenario, mesh, source) = load(path, quiet)?;
     let choice = backend.unwrap_or(scenario.solver.backend);
+    if choice == BackendChoice::Gpu && scenario.solver.method == Some(crate::solve::Method::Direct) {
+        return Err(Failure {
+            code: EXIT_DATA,
+            message: format!(
+                "{source}: solver: method = \"direct\" (sparse Cholesky) runs on the CPU only, and the backend is \
+                 gpu; use backend = \"cpu\" (or --backend cpu), or method = \"cg\""
+            ),
+        });
+    }
     let backend = resolve_backend(choice, scenario.solver.method_for(scenario.analysis_kind(), choice))?;
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     if scenario.analysis_kind() == AnalysisKind::QuasiStatic {

@@ -648,8 +648,16 @@ impl Scenario {
                 return bad(entry, "value must be finite numbers".into());
             }
         }
-        if !(self.solver.rtol > 0.0 && self.solver.rtol < 1.0) {
-            return bad("solver".into(), format!("rtol = {} must lie in (0, 1)", self.solver.rtol));
+        if !(self.solver.rtol >= 1e-15 && self.solver.rtol < 1.0) {
+            return bad(
+                "solver".into(),
+                format!(
+                    "rtol = {:e} must lie in [1e-15, 1): a relative residual below about 1e-15 is beneath f64 \
+                     round-off (2.2e-16 per operation) and no solver reaches it; 1e-8 to 1e-10 suits engineering \
+                     accuracy",
+                    self.solver.rtol
+                ),
+            );
         }
         if self.solver.max_iterations == 0 {
             return bad("solver".into(), "max_iterations must be at least 1".into());
@@ -710,6 +718,17 @@ fn check_target(t: &Target<'_>) -> Result<(), String> {
             && s.point.is_none_or(|p| p.iter().all(|v| v.is_finite()));
         if !finite {
             return Err("selector coordinates must be finite numbers".into());
+        }
+        if let Some([a, b]) = s.bbox {
+            if let Some(k) = (0..3).find(|&k| a[k] > b[k]) {
+                return Err(format!(
+                    "box = [{a:?}, {b:?}] is inverted along {} ({} > {}): give [[min x, min y, min z], [max x, max y, \
+                     max z]]",
+                    ["x", "y", "z"][k],
+                    a[k],
+                    b[k]
+                ));
+            }
         }
     }
     Ok(())

@@ -123,3 +123,14 @@ fn surface_loads_need_faces() {
         &["load[1]", "no boundary face", "kind = \"nodal\""],
     );
 }
+
+#[test]
+fn an_unreachable_rtol_and_an_inverted_box_are_refused() {
+    let text = format!("{GOOD}\n[solver]\nrtol = 1e-300\n");
+    let msg = error(&text);
+    assert!(msg.contains("[1e-15, 1)") && msg.contains("round-off"), "{msg}");
+    expect(
+        ("select = { plane = \"x\", at = 0.0 }", "select = { box = [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]] }"),
+        &["support[1]", "inverted along x"],
+    );
+}
