@@ -605,3 +605,21 @@ fn direct_on_the_gpu_is_a_data_error() {
     assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
     assert!(stderr(&o).contains("runs on the CPU only"), "{}", stderr(&o));
 }
+
+/// The README's full example scenario runs as written beside a generated beam (issue 11,
+/// item 21).
+#[test]
+fn the_readme_example_scenario_runs_as_written() {
+    let readme = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\nname = \"cantilever\"").expect("the README shows the cantilever scenario");
+    let body = &readme[start + "```toml\n".len()..];
+    let text = &body[..body.find("```").expect("the block ends")];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cantilever.toml"), text).unwrap();
+    let o = run_in(dir.path(), &["mesh", "beam", "-o", "beam.msh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(dir.path(), &["run", "cantilever.toml", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(v["probes"]["tip"]["displacement"][2].as_f64().unwrap() < 0.0);
+}

@@ -3,12 +3,10 @@
 //! Gmsh physical names. `vtkio` does not read dataset field data, so it is scanned here; other
 //! field data arrays (a time value, say) are not names and are left alone.
 
+use super::vtu_scan::{attribute, find};
+
 /// At most this many names are read (a file cannot hold more distinct regions than this anyway).
 const MAX_NAMES: usize = 1 << 16;
-
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
-}
 
 /// The names declared in `xml`'s first `<FieldData>` before its first `<Piece>`: `(name, tag, dim)`.
 pub(crate) fn names(xml: &[u8]) -> Vec<(String, i32, i32)> {
@@ -28,29 +26,11 @@ pub(crate) fn names(xml: &[u8]) -> Vec<(String, i32, i32)> {
         let numbers: Vec<i32> = text.split_ascii_whitespace().map_while(|v| v.parse().ok()).collect();
         if let [tag, dim @ (2 | 3)] = numbers[..] {
             if text.split_ascii_whitespace().count() == 2 {
-                out.push((unescape(&name), tag, dim));
+                out.push((unescape(name), tag, dim));
             }
         }
     }
     out
-}
-
-/// Value of attribute `name` in the text of a tag.
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let mut from = 0;
-    while let Some(p) = tag[from..].find(name) {
-        let at = from + p;
-        from = at + name.len();
-        let before_ok = at > 0 && tag.as_bytes()[at - 1].is_ascii_whitespace();
-        let rest = tag[from..].trim_start();
-        if before_ok && rest.starts_with('=') {
-            let rest = rest[1..].trim_start();
-            let quote = rest.chars().next().filter(|&q| q == '"' || q == '\'')?;
-            let len = rest[1..].find(quote)?;
-            return Some(rest[1..1 + len].to_string());
-        }
-    }
-    None
 }
 
 /// XML entities (the five named ones and numeric references) → characters.

@@ -31,12 +31,12 @@ pub(crate) struct Declared {
 /// The most a zlib stream can inflate (deflate's limit is about 1032:1).
 const MAX_RATIO: usize = 1032;
 
-fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+pub(super) fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     hay.get(from..)?.windows(needle.len()).position(|w| w == needle).map(|p| p + from)
 }
 
 /// Value of attribute `name` inside the tag `tag` (the text between `<` and `>`).
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+pub(super) fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let mut from = 0;
     while let Some(p) = tag[from..].find(name) {
         let at = from + p;

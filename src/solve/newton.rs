@@ -200,7 +200,7 @@ fn solve_damped(
     dx.fill(0.0);
     let indefinite =
         |e: &SolveError| matches!(e, SolveError::NotPositiveDefinite { .. } | SolveError::Breakdown { .. });
-    let mut solve = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend, _| match (
+    let mut linear = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend| match (
         backend, p.method,
     ) {
         (Backend::Cpu, super::Method::Direct) => {
@@ -212,7 +212,7 @@ fn solve_damped(
         }
         _ => solve(a, b, x, p, backend, &crate::progress::Silent),
     };
-    let first = match solve(tangent, rhs, dx, &params.linear, backend, &crate::progress::Silent) {
+    let first = match linear(tangent, rhs, dx, &params.linear, backend) {
         Err(e) if indefinite(&e) => e,
         other => return other.map(|r| (r, 0.0)),
     };
@@ -229,7 +229,7 @@ fn solve_damped(
             tangent.values_mut()[e] = d + sigma * d.abs();
         }
         dx.fill(0.0);
-        match solve(tangent, rhs, dx, &params.linear, backend, &crate::progress::Silent) {
+        match linear(tangent, rhs, dx, &params.linear, backend) {
             Ok(r) => {
                 restore(tangent, &diagonal, &original);
                 return Ok((r, sigma));

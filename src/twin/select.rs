@@ -101,6 +101,7 @@ fn select_nodes(mesh: &Mesh, dofs: &DofMap, s: &Selector) -> Result<Vec<usize>, 
 /// The axis a symmetry support constrains: given, from a plane selector, or from the faces'
 /// normals when they all lie along one axis.
 pub fn symmetry_axis(
+    kind: &str,
     mesh: &Mesh,
     normal: Option<Axis>,
     select: Option<&Selector>,
@@ -115,13 +116,13 @@ pub fn symmetry_axis(
         let n = (x[1] - x[0]).cross(&(x[2] - x[0])).normalize();
         let k = n.iamax();
         if n[k].abs() < 1.0 - 1e-6 || axis.is_some_and(|a| a != k) {
-            return Err(
-                "symmetry needs a plane normal to x, y or z; this surface is not (give normal = \"x|y|z\" to force one, or \
-                 use kind = \"displacement\")"
-                    .into(),
-            );
+            let other = if kind == "sliding" { "spring" } else { "displacement" };
+            return Err(format!(
+                "{kind} needs a plane normal to x, y or z; this surface is not (give normal = \"x|y|z\" to force one, \
+                 or use kind = \"{other}\")"
+            ));
         }
         axis = Some(k);
     }
-    axis.ok_or_else(|| "a symmetry support needs faces or normal = \"x|y|z\"".into())
+    axis.ok_or_else(|| format!("a {kind} support needs faces or normal = \"x|y|z\""))
 }

@@ -85,8 +85,8 @@ pub(super) fn resolve_supports(
                 }
             }
             SupportKind::Symmetry => {
-                let axis =
-                    symmetry_axis(mesh, sp.normal, sp.select.as_ref(), &sel.faces).map_err(|m| (entry.clone(), m))?;
+                let axis = symmetry_axis("symmetry", mesh, sp.normal, sp.select.as_ref(), &sel.faces)
+                    .map_err(|m| (entry.clone(), m))?;
                 vec![(axis, 0.0)]
             }
             SupportKind::Sliding => {
@@ -143,8 +143,7 @@ fn sliding_axis(
     nodes: &[usize],
     faces: &[CellFace],
 ) -> Result<usize, String> {
-    let axis = symmetry_axis(mesh, sp.normal, sp.select.as_ref(), faces)
-        .map_err(|m| m.replace("symmetry", "sliding").replace("kind = \"displacement\"", "kind = \"spring\""))?;
+    let axis = symmetry_axis("sliding", mesh, sp.normal, sp.select.as_ref(), faces)?;
     let (lo, hi) = nodes
         .iter()
         .map(|&n| mesh.nodes()[n][axis])
