@@ -15,6 +15,7 @@
 //! Lower layers never import higher ones: `mesh` knows nothing of files or physics.
 
 pub mod cli;
+pub mod fatigue;
 pub mod fem;
 pub mod gpu;
 pub mod io;

@@ -623,3 +623,75 @@ fn the_readme_example_scenario_runs_as_written() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert!(v["probes"]["tip"]["displacement"][2].as_f64().unwrap() < 0.0);
 }
+
+#[test]
+fn template_writes_a_fatigue_scenario_that_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("t");
+    let o = run(&["template", "iso14801", "-o", t.to_str().unwrap(), "--fmax", "300", "--order", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(t.join("iso14801_dental.toml").is_file() && t.join("iso14801_dental.msh").is_file());
+    let out = dir.path().join("res");
+    let o = run(&["run", t.join("iso14801_dental.toml").to_str().unwrap(), "-o", out.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    let f = &v["fatigue"];
+    for key in ["criterion", "min_safety_factor", "hot_spot", "regions", "load_cases", "design_life", "passes"] {
+        assert!(!f[key].is_null(), "fatigue.{key} missing: {f}");
+    }
+    assert_eq!(f["load_cases"][0]["name"], "cap_load");
+    // The cap load's resultant is F_max at 30 degrees off the axis.
+    let load = f["load_cases"][0]["applied_load"].as_array().unwrap();
+    assert!((load[0].as_f64().unwrap() - 150.0).abs() < 1e-9 && (load[2].as_f64().unwrap() + 259.8076).abs() < 1e-3);
+    for file in ["result.vtu", "case1_cap_load.vtu", "summary.json"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+}
+
+#[test]
+fn a_history_run_writes_its_rainflow_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gait");
+    let o = run(&["run", &scenario("implant_gait_fatigue.toml"), "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("hot spot") && stdout(&o).contains("bone"), "{}", stdout(&o));
+    let table = std::fs::read_to_string(out.join("rainflow.csv")).unwrap();
+    assert!(table.starts_with("range,mean,count,start_time,end_time\n") && table.lines().count() > 2, "{table}");
+}
+
+#[test]
+fn bad_fatigue_input_exits_65_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // A history with a column no load has.
+    std::fs::write(dir.path().join("h.csv"), "time,axial,knee\n0,1,1\n1,2,2\n").unwrap();
+    let text = std::fs::read_to_string(scenario("implant_gait_fatigue.toml"))
+        .unwrap()
+        .replace("../implant_in_bone.msh", &scenario("../implant_in_bone.msh"))
+        .replace("gait_history.csv", "h.csv");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let out = dir.path().join("out");
+    let o = run(&["run", path.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("column 'knee'") && stderr(&o).contains("h.csv"), "{}", stderr(&o));
+    assert!(!out.exists(), "a failed run left output");
+    // A template whose embedding plane misses the implant.
+    let t = dir.path().join("t");
+    let o = run(&[
+        "template",
+        "iso7206-4",
+        "--implant",
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("meshes/implant_in_bone.msh").display().to_string(),
+        "--load-surface",
+        "implant_top",
+        "--load-point",
+        "0,0,40",
+        "--embed",
+        "-5",
+        "-o",
+        t.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("misses the implant"), "{}", stderr(&o));
+    assert!(!t.exists(), "a failed template left output");
+}

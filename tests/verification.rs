@@ -33,6 +33,9 @@ mod supports;
 #[path = "verification/trust.rs"]
 mod trust;
 
+#[path = "verification/fatigue_twin.rs"]
+mod fatigue_twin;
+
 #[path = "verification/gpu_kernels.rs"]
 mod gpu_kernels;
 

@@ -108,7 +108,7 @@ fn order(o: OrderArg) -> Order {
 }
 
 /// Parses `a,b,c`.
-fn triple<T: std::str::FromStr + Copy>(s: &str) -> Result<[T; 3], String> {
+pub(super) fn triple<T: std::str::FromStr + Copy>(s: &str) -> Result<[T; 3], String> {
     let v: Vec<T> = s
         .split(',')
         .map(|p| p.trim().parse::<T>())

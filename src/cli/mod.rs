@@ -6,10 +6,12 @@
 //! fails (not converged).
 
 mod bench;
+mod fatigue;
 mod generate;
 mod info;
 mod quasi_static;
 mod run;
+mod template;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +111,9 @@ enum Command {
         #[command(subcommand)]
         shape: generate::Shape,
     },
+    /// Write a ready fatigue-test scenario for a standard (ISO 14801, ISO 7206-4), on a generated
+    /// idealised implant or on your mesh.
+    Template(template::TemplateArgs),
     /// Convert a mesh between formats (writes .msh as Gmsh 4.1 ASCII, or .vtu).
     Convert {
         /// Input mesh.
@@ -229,6 +234,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
+        Some(Command::Template(args)) => template::run(args, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),
         Some(Command::Bench { sizes, json, export, no_cpu, rtol }) => {
             if let Some(bad) = sizes.iter().find(|s| !(s.is_finite() && **s >= 100.0)) {

@@ -206,6 +206,11 @@ pub fn run(
         return super::quasi_static::run(analysis, &backend, &out, json, quiet);
     }
     let bars = Bars::new(quiet);
+    if scenario.fatigue.is_some() {
+        let problem = Problem::build(scenario, mesh, &source, &bars).map_err(|e| earlier_note(e.into(), &out))?;
+        let base = path.map(base_dir).unwrap_or_default();
+        return super::fatigue::run(&problem, &base, &backend, &out, json, quiet);
+    }
     let computed = Problem::build(scenario, mesh, &source, &bars)
         .and_then(|problem| problem.solve(&backend, &bars).map(|solution| (problem, solution)));
     let (problem, solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
@@ -242,7 +247,7 @@ fn write_results(problem: &Problem, solution: &Solution, out: &Path) -> Result<(
     Ok(())
 }
 
-fn v3(v: &[f64; 3]) -> String {
+pub(super) fn v3(v: &[f64; 3]) -> String {
     format!("[{:.6e}, {:.6e}, {:.6e}]", v[0], v[1], v[2])
 }
 

@@ -16,6 +16,7 @@
 //! | [`dofs`] | the node ↔ DOF map (unused nodes get none) |
 //! | [`assembly`] | sparsity pattern once, parallel value refill, serial oracle |
 //! | [`load`] | consistent nodal loads from tractions, pressures, body and nodal forces |
+//! | [`coupling`] | distributing coupling: a force and moment at a point off the mesh carried onto a surface |
 //! | [`constraint`] | Dirichlet elimination and the rigid-body check |
 //! | [`laplace`] | the scalar Laplace stiffness and nodal-field gradients (auxiliary potentials) |
 //! | [`post`] | stresses, von Mises, nodal averages, point location, error norms |
@@ -27,6 +28,7 @@
 pub mod assembly;
 pub mod cavity;
 pub mod constraint;
+pub mod coupling;
 pub mod dofs;
 pub mod element;
 pub mod finite_strain;

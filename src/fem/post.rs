@@ -94,9 +94,22 @@ pub fn cell_results(mesh: &Mesh, materials: &[LinearElastic], u: &[[f64; 3]]) ->
 /// Nodal stresses: the stress of each cell evaluated at its nodes, averaged over the cells
 /// around each node with their volumes as weights (nodes without cells get zero).
 pub fn nodal_stress(mesh: &Mesh, materials: &[LinearElastic], u: &[[f64; 3]]) -> Vec<[f64; 6]> {
-    let mut sum = vec![[0.0; 6]; mesh.nodes().len()];
+    nodal_tensors_where(mesh, materials, u, |_| true).1
+}
+
+/// Nodal strains (engineering shears) and stresses averaged like [`nodal_stress`], over the
+/// cells `keep` accepts only (one region's cells: a node on a material interface then carries
+/// that region's stress, not a mix of both sides'). Nodes of no kept cell get zeros.
+pub fn nodal_tensors_where(
+    mesh: &Mesh,
+    materials: &[LinearElastic],
+    u: &[[f64; 3]],
+    keep: impl Fn(usize) -> bool,
+) -> (Vec<[f64; 6]>, Vec<[f64; 6]>) {
+    let mut strain = vec![[0.0; 6]; mesh.nodes().len()];
+    let mut stress = vec![[0.0; 6]; mesh.nodes().len()];
     let mut weight = vec![0.0; mesh.nodes().len()];
-    for (c, material) in materials.iter().enumerate() {
+    for (c, material) in materials.iter().enumerate().filter(|(c, _)| keep(*c)) {
         let kind = mesh.cell_type(c);
         let x = mesh.cell_coords(c);
         let uc: Vec<[f64; 3]> = mesh.cell_nodes(c).iter().map(|&n| u[n]).collect();
@@ -105,13 +118,17 @@ pub fn nodal_stress(mesh: &Mesh, materials: &[LinearElastic], u: &[[f64; 3]]) ->
             if let Some((e, _)) = strain_at(kind, &x, &uc, *xi) {
                 let s = stress_of(material, &e);
                 for k in 0..6 {
-                    sum[node][k] += vol * s[k];
+                    strain[node][k] += vol * e[k];
+                    stress[node][k] += vol * s[k];
                 }
                 weight[node] += vol;
             }
         }
     }
-    sum.iter().zip(&weight).map(|(s, &w)| if w > 0.0 { s.map(|v| v / w) } else { [0.0; 6] }).collect()
+    let average = |v: Vec<[f64; 6]>| -> Vec<[f64; 6]> {
+        v.iter().zip(&weight).map(|(s, &w)| if w > 0.0 { s.map(|v| v / w) } else { [0.0; 6] }).collect()
+    };
+    (average(strain), average(stress))
 }
 
 /// How far outside its cell a point may lie and still be located, in barycentric units (about

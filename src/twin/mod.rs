@@ -6,17 +6,28 @@
 //! | [`scenario`] | the TOML format and its checks |
 //! | [`analysis`] | the finite-strain tables: `[analysis]`, `[fibers]`, `[[cavity]]`, hyperelastic material keys |
 //! | [`steps`] | the load schedule of a quasi-static analysis |
+//! | [`fatigue`] | the fatigue driver: load cases, stresses per region, assessment, hot spot, maps |
+//! | [`fatigue_summary`] | the `fatigue` section of `summary.json` |
+//! | [`history`] | load-history CSV files |
+//! | [`fatigue_spec`] | the `[fatigue]` table: regions, material data, criterion, cycle or history |
 //! | [`fibres`] | fibre frames per cell: from mesh fields or rule-based (Bayer et al. 2012) |
 //! | [`mechanics`] | the finite-strain equilibrium as a nonlinear system (loads, follower pressure, supports) |
 //! | [`quasi_static`] | the quasi-static finite-strain driver, in numbered steps |
 //! | [`select`] | named surfaces, node sets and geometric selectors resolved on a mesh |
 //! | [`problem`] | the static linear-elastic driver, in numbered steps |
+//! | [`load_cases`] | every load solved once as a unit load case, for superposition |
 //! | [`summary`] | `summary.json` |
+//! | [`template`] | ISO 14801 and ISO 7206-4 fatigue-test scenarios |
 //! | [`benchmark`] | the brick that `organ-twin bench` and the criterion benches solve |
 
 pub mod analysis;
 pub mod benchmark;
+pub mod fatigue;
+pub mod fatigue_spec;
+pub mod fatigue_summary;
 pub mod fibres;
+pub mod history;
+pub mod load_cases;
 pub mod mechanics;
 pub mod problem;
 pub mod quasi_static;
@@ -25,6 +36,7 @@ pub mod select;
 pub mod steps;
 pub mod summary;
 mod supports;
+pub mod template;
 
 pub use problem::{Problem, Solution};
 pub use scenario::{BackendChoice, Scenario};

@@ -44,6 +44,8 @@ pub struct Problem {
     /// Pins added for sliding supports.
     pins: Vec<PinSummary>,
     loads: Vec<f64>,
+    /// Each load's own vector (SI), in scenario order: the unit load cases of superposition.
+    load_cases: Vec<Vec<f64>>,
     probes: Vec<(usize, [f64; 3])>,
     assembly_seconds: f64,
 }
@@ -86,7 +88,11 @@ impl Problem {
         let supports = resolve_supports(&scenario, &mesh, &dofs, &boundary).map_err(|(e, m)| invalid(e, m))?;
 
         // 3. Loads (geometry in SI, values converted).
-        let loads = resolve_loads(&scenario, &mesh, &mesh_si, &dofs, &boundary).map_err(|(e, m)| invalid(e, m))?;
+        let load_cases = resolve_loads(&scenario, &mesh, &mesh_si, &dofs, &boundary).map_err(|(e, m)| invalid(e, m))?;
+        let mut loads = vec![0.0; dofs.len()];
+        for case in &load_cases {
+            loads.iter_mut().zip(case.iter()).for_each(|(a, b)| *a += b);
+        }
 
         // 4. Probes.
         let probes = locate_probes(&scenario, &mesh).map_err(|(e, m)| invalid(e, m))?;
@@ -128,6 +134,7 @@ impl Problem {
             springs,
             pins: supports.pins,
             loads,
+            load_cases,
             probes,
             assembly_seconds,
         })
@@ -151,6 +158,31 @@ impl Problem {
     /// The load vector (SI).
     pub fn loads(&self) -> &[f64] {
         &self.loads
+    }
+
+    /// Each load's own vector (SI), in scenario order: the unit load cases of superposition.
+    pub fn load_cases(&self) -> &[Vec<f64>] {
+        &self.load_cases
+    }
+
+    /// The materials of the cells (SI).
+    pub fn materials(&self) -> &[LinearElastic] {
+        &self.materials
+    }
+
+    /// The mesh in SI.
+    pub fn mesh_si(&self) -> &Mesh {
+        &self.mesh_si
+    }
+
+    /// The supports' prescribed DOFs and values (SI).
+    pub fn supports(&self) -> &Dirichlet {
+        &self.bc
+    }
+
+    /// The scenario file's name, for messages.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// The assembler (DOF map and pattern).
@@ -219,7 +251,7 @@ impl Problem {
     /// (the rounding level of the residual itself, reached by a backward-stable solve; then a
     /// warning says so). Beyond that the answer is wrong (a singular or nearly singular system):
     /// an error, never a result.
-    fn accuracy(
+    pub(super) fn accuracy(
         &self,
         a: &CsrMatrix<f64>,
         b: &[f64],
@@ -233,7 +265,7 @@ impl Problem {
     }
 
     /// Warnings about the model a small-strain analysis cannot represent well.
-    fn model_warnings(&self) -> Vec<String> {
+    pub(super) fn model_warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         let tet4 = self.mesh.cell_types_present().contains(&CellType::Tet4);
         if tet4 {
@@ -250,7 +282,14 @@ impl Problem {
         out
     }
 
+    /// The results (summary, fields) of a solution `x` (SI, DOF order) of this problem.
     fn results(&self, x: &[f64], report: solve::SolveReport) -> Solution {
+        self.results_for(x, report, &self.loads)
+    }
+
+    /// [`results`](Self::results) of a solution `x` of the load vector `loads` (SI; one load
+    /// case's vector, or the sum of all).
+    pub(super) fn results_for(&self, x: &[f64], report: solve::SolveReport, loads: &[f64]) -> Solution {
         let units = self.scenario.units;
         let (l, s, f) = (units.length(), units.stress(), units.force());
         let dofs = self.assembler.dofs();
@@ -261,7 +300,7 @@ impl Problem {
         solve::vector::spmv(&self.stiffness, x, &mut ku);
         let mut reactions = vec![[0.0; 3]; self.support_names.len()];
         for (&dof, &owner) in self.bc.dofs().iter().zip(&self.owners) {
-            reactions[owner][dof % 3] += (ku[dof] - self.loads[dof]) / f;
+            reactions[owner][dof % 3] += (ku[dof] - loads[dof]) / f;
         }
         for (owner, sp) in &self.springs {
             let r = sp.resultant(x);
@@ -332,11 +371,12 @@ impl Problem {
             max_von_mises_cell_average: max_vm,
             max_von_mises_cell: self.mesh.cell_ids().get(max_vm_cell).copied().unwrap_or(0),
             strain_energy,
-            applied_load: load::resultant(&self.loads).map(|c| c / f),
+            applied_load: load::resultant(loads).map(|c| c / f),
             reactions: self.support_names.iter().cloned().zip(reactions).collect(),
             pins: self.pins.clone(),
             warnings: strain_warning(&cells.strain).into_iter().collect(),
             probes,
+            fatigue: None,
         };
 
         let field = |name: &str, components: usize, values: Vec<f64>| Field { name: name.into(), components, values };
@@ -502,28 +542,30 @@ fn strain_warning(strains: &[[f64; 6]]) -> Option<String> {
 /// An entry of the scenario (e.g. `support[2]`) and what is wrong with it.
 pub(super) type EntryError = (String, String);
 
-/// Step 3: the consistent load vector (SI). Selection uses `mesh` (scenario units), integration
-/// `mesh_si`.
+/// Step 3: the consistent load vector (SI) of every load, in scenario order. Selection uses
+/// `mesh` (scenario units), integration `mesh_si`.
 fn resolve_loads(
     scenario: &Scenario,
     mesh: &Mesh,
     mesh_si: &Mesh,
     dofs: &DofMap,
     boundary: &[CellFace],
-) -> Result<Vec<f64>, EntryError> {
+) -> Result<Vec<Vec<f64>>, EntryError> {
     let units = scenario.units;
     let (l, s, f) = (units.length(), units.stress(), units.force());
     let vector = |v: Value, factor: f64| match v {
         Value::Vector(v) => v.map(|c| c * factor),
         Value::Scalar(_) => unreachable!("checked: this load has a vector"),
     };
-    let mut loads = vec![0.0; dofs.len()];
+    let mut cases = Vec::with_capacity(scenario.loads.len());
     for (i, ld) in scenario.loads.iter().enumerate() {
         let entry = format!("load[{}]", i + 1);
+        let mut loads = vec![0.0; dofs.len()];
         if ld.kind == LoadKind::Body {
             let cells = region_cells(mesh, ld.region.as_ref()).map_err(|m| (entry.clone(), m))?;
             let b = vector(ld.value, s / l);
             load::add_body_load(mesh_si, dofs, &cells, |_| b, &mut loads);
+            cases.push(loads);
             continue;
         }
         let sel = resolve(mesh, dofs, boundary, &ld.target()).map_err(|m| (entry.clone(), m))?;
@@ -550,8 +592,17 @@ fn resolve_loads(
                 let p = p * s;
                 load::add_surface_load(mesh_si, dofs, &sel.faces, |_, n| (-p * n).into(), &mut loads);
             }
-            (LoadKind::Force, v) => {
-                let total = vector(v, f);
+            (LoadKind::RemoteForce, _) => {
+                need_faces(&sel)?;
+                let force = ld.force_vector().expect("checked: a vector or a magnitude with angles").map(|c| c * f);
+                let point = ld.point.expect("checked: remote_force has a point").map(|c| c * l);
+                let moment = ld.moment.unwrap_or([0.0; 3]).map(|c| c * f * l);
+                let coupling = crate::fem::coupling::Coupling::new(mesh_si, &sel.faces, point, force, moment)
+                    .map_err(|e| (entry.clone(), e.to_string()))?;
+                coupling.add_to(dofs, &mut loads);
+            }
+            (LoadKind::Force, _) => {
+                let total = ld.force_vector().expect("checked: a vector or a magnitude with angles").map(|c| c * f);
                 if sel.faces.is_empty() {
                     let per = total.map(|c| c / sel.nodes.len() as f64);
                     load::add_nodal_load(dofs, &sel.nodes, per, &mut loads);
@@ -565,8 +616,9 @@ fn resolve_loads(
             (LoadKind::Nodal, v) => load::add_nodal_load(dofs, &sel.nodes, vector(v, f), &mut loads),
             _ => unreachable!("checked: kinds and values agree"),
         }
+        cases.push(loads);
     }
-    Ok(loads)
+    Ok(cases)
 }
 
 /// Step 4: the cell and reference coordinates of every probe.

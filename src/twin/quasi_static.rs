@@ -99,7 +99,7 @@ pub type Observer<'o> = dyn FnMut(&StepOutput<'_>) -> Result<(), ScenarioError> 
 fn si_factor(kind: LoadKind, units: &Units) -> f64 {
     match kind {
         LoadKind::Traction | LoadKind::Pressure | LoadKind::ActiveTension => units.stress(),
-        LoadKind::Force | LoadKind::Nodal => units.force(),
+        LoadKind::Force | LoadKind::Nodal | LoadKind::RemoteForce => units.force(),
         LoadKind::Body => units.stress() / units.length(),
     }
 }

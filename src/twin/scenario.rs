@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::analysis::{AnalysisKind, AnalysisSpec, CavitySpec, FibreSpec};
+use super::fatigue_spec::FatigueSpec;
 use super::ScenarioError;
 
 /// A parsed scenario (values still in the scenario's units).
@@ -49,6 +50,9 @@ pub struct Scenario {
     /// Cavities whose volume is reported.
     #[serde(rename = "cavity", default)]
     pub cavities: Vec<CavitySpec>,
+    /// A fatigue assessment of the load cases (static analyses).
+    #[serde(default)]
+    pub fatigue: Option<FatigueSpec>,
 }
 
 /// Length unit of the scenario (and of the mesh coordinates).
@@ -268,6 +272,11 @@ pub struct MaterialSpec {
     /// Holzapfel–Ogden `b_fs`.
     #[serde(default)]
     pub b_fs: Option<f64>,
+    /// A built-in material (`ti6al4v_eli`, …, see [`crate::fatigue::library`]): its elastic
+    /// constants fill `youngs_modulus` and `poisson_ratio` where not given, and its strengths and
+    /// S-N data serve the fatigue assessment.
+    #[serde(default)]
+    pub library: Option<String>,
 }
 
 /// A coordinate axis.
@@ -309,6 +318,20 @@ pub struct Selector {
     /// The node nearest to this point (or all nodes within `tol` of it).
     #[serde(default)]
     pub point: Option<[f64; 3]>,
+    /// Nodes in the half-space below a plane: `(x − point) · n̂ ≤ tol` (an implant's embedded
+    /// part under its embedding plane).
+    #[serde(default)]
+    pub below: Option<HalfSpace>,
+}
+
+/// A half-space `(x − point) · n̂ ≤ 0`, `n̂` the unit `normal` (pointing out of the half-space).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HalfSpace {
+    /// A point of the bounding plane.
+    pub point: [f64; 3],
+    /// The plane's normal, pointing away from the selected side (need not be unit).
+    pub normal: [f64; 3],
 }
 
 /// What a support or load acts on: exactly one of a named surface, a named node set, or a
@@ -396,6 +419,10 @@ pub enum LoadKind {
     Nodal,
     /// Force per volume (vector, stress / length) over a region.
     Body,
+    /// A force (and moment) at a point off the mesh, carried onto a surface by a distributing
+    /// coupling ([`crate::fem::coupling`]): `point`, `value` (a force vector, or a magnitude with
+    /// `angles`), optional `moment`.
+    RemoteForce,
     /// Active fibre tension `T_a` (scalar, stress unit) over a region: `S_a = T_a f₀ ⊗ f₀`.
     ActiveTension,
 }
@@ -436,6 +463,51 @@ pub struct LoadSpec {
     /// A pressure that acts on the deformed surface (finite-strain analyses).
     #[serde(default)]
     pub follower: bool,
+    /// `remote_force`: the point where the force acts (e.g. the centre of a hip head).
+    #[serde(default)]
+    pub point: Option<[f64; 3]>,
+    /// `remote_force`: a moment at `point` (force unit × length unit).
+    #[serde(default)]
+    pub moment: Option<[f64; 3]>,
+    /// `force` and `remote_force`: the direction by angles, with `value` the magnitude.
+    #[serde(default)]
+    pub angles: Option<LoadAngles>,
+}
+
+/// A load direction by the two projected angles test standards give (ISO 7206-4's α and β, ISO
+/// 14801's 30°): the load line is `−z` (along the implant axis, towards the embedding) tilted by
+/// `frontal` degrees towards `+x` in the x–z plane and by `sagittal` degrees towards `+y` in the
+/// y–z plane, i.e. along `(tan frontal, tan sagittal, −1)`, normalised.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadAngles {
+    /// Tilt in the x–z plane, degrees, in (−90, 90).
+    #[serde(default)]
+    pub frontal: f64,
+    /// Tilt in the y–z plane, degrees, in (−90, 90).
+    #[serde(default)]
+    pub sagittal: f64,
+}
+
+impl LoadAngles {
+    /// The unit direction.
+    pub fn direction(&self) -> [f64; 3] {
+        let d = [self.frontal.to_radians().tan(), self.sagittal.to_radians().tan(), -1.0];
+        let n = (d[0] * d[0] + d[1] * d[1] + 1.0).sqrt();
+        d.map(|c| c / n)
+    }
+}
+
+impl LoadSpec {
+    /// The force vector of a `force` or `remote_force` load: `value` as given, or magnitude ×
+    /// the direction of `angles`.
+    pub fn force_vector(&self) -> Option<[f64; 3]> {
+        match (self.value, self.angles) {
+            (Value::Vector(v), None) => Some(v),
+            (Value::Scalar(m), Some(a)) => Some(a.direction().map(|c| c * m)),
+            _ => None,
+        }
+    }
 }
 
 /// Backend choice in a scenario or on the command line.
@@ -533,8 +605,9 @@ impl LoadSpec {
 impl Scenario {
     /// Parses scenario text; `source` names it in errors.
     pub fn parse(text: &str, source: &str) -> Result<Scenario, ScenarioError> {
-        let scenario: Scenario = toml::from_str(text)
+        let mut scenario: Scenario = toml::from_str(text)
             .map_err(|e| ScenarioError::Syntax { source_name: source.into(), message: e.to_string() })?;
+        scenario.fill_library(source)?;
         scenario.check(source)?;
         Ok(scenario)
     }
@@ -547,6 +620,28 @@ impl Scenario {
     }
 
     /// Checks of values that need no mesh: finite numbers, positive tolerances, one target each.
+    /// Fills `youngs_modulus` and `poisson_ratio` of every `[[material]]` naming a `library`
+    /// entry, where the scenario does not give them (converted to its stress unit).
+    fn fill_library(&mut self, source: &str) -> Result<(), ScenarioError> {
+        let stress = self.units.stress();
+        for (i, m) in self.materials.iter_mut().enumerate() {
+            let Some(name) = &m.library else { continue };
+            let entry = crate::fatigue::Material::named(name).ok_or_else(|| ScenarioError::Invalid {
+                source_name: source.into(),
+                entry: format!("material[{}] (region {})", i + 1, m.region),
+                message: format!(
+                    "library = \"{name}\" is not a built-in material (library: {})",
+                    crate::fatigue::library::NAMES.join(", ")
+                ),
+            })?;
+            if m.model == Model::LinearElastic {
+                m.youngs_modulus.get_or_insert(entry.youngs_modulus / stress);
+                m.poisson_ratio.get_or_insert(entry.poisson_ratio);
+            }
+        }
+        Ok(())
+    }
+
     fn check(&self, source: &str) -> Result<(), ScenarioError> {
         let bad =
             |entry: String, message: String| Err(ScenarioError::Invalid { source_name: source.into(), entry, message });
@@ -608,6 +703,9 @@ impl Scenario {
             if l.follower && l.kind != LoadKind::Pressure {
                 return bad(entry, "follower = true belongs to kind = \"pressure\" only".into());
             }
+            if let Some(m) = check_remote(l, finite_strain) {
+                return bad(entry, m);
+            }
             if !finite_strain && (l.follower || l.kind == LoadKind::ActiveTension) {
                 return bad(
                     entry,
@@ -637,6 +735,7 @@ impl Scenario {
                     return bad(entry, "an active tension is a number (stress unit, along the fibres)".into())
                 }
                 (LoadKind::Pressure | LoadKind::ActiveTension, Value::Scalar(_)) => {}
+                (LoadKind::Force | LoadKind::RemoteForce, Value::Scalar(_)) if l.angles.is_some() => {}
                 (_, Value::Scalar(_)) => return bad(entry, "this load needs a vector value = [x, y, z]".into()),
                 _ => {}
             }
@@ -670,6 +769,22 @@ impl Scenario {
                 return bad(format!("probe[{}]", i + 1), format!("the name '{}' is used twice", p.name));
             }
         }
+        if let Some(f) = &self.fatigue {
+            if finite_strain {
+                return bad(
+                    "fatigue".into(),
+                    "a fatigue assessment superposes linear-elastic load cases: it needs [analysis] kind = \"static\" \
+                     and linear_elastic materials"
+                        .into(),
+                );
+            }
+            let names: Vec<String> = (0..self.loads.len()).map(|i| self.load_name(i)).collect();
+            f.check(&names).map_err(|(entry, message)| ScenarioError::Invalid {
+                source_name: source.into(),
+                entry,
+                message,
+            })?;
+        }
         super::steps::check(self).map_err(|(entry, message)| ScenarioError::Invalid {
             source_name: source.into(),
             entry,
@@ -694,18 +809,78 @@ impl Scenario {
     }
 }
 
+/// The keys of `remote_force` and load angles: where they belong and what they need.
+fn check_remote(l: &LoadSpec, finite_strain: bool) -> Option<String> {
+    let remote = l.kind == LoadKind::RemoteForce;
+    if !remote && (l.point.is_some() || l.moment.is_some()) {
+        return Some("point and moment belong to kind = \"remote_force\" only".into());
+    }
+    if l.angles.is_some() && !matches!(l.kind, LoadKind::Force | LoadKind::RemoteForce) {
+        return Some("angles belong to kind = \"force\" and \"remote_force\" only".into());
+    }
+    if l.angles.is_some() && finite_strain {
+        return Some("load angles are available on static analyses; give value = [fx, fy, fz]".into());
+    }
+    if let Some(a) = l.angles {
+        if !(a.frontal.abs() < 90.0 && a.sagittal.abs() < 90.0) {
+            return Some(format!(
+                "angles = {{ frontal = {}, sagittal = {} }}: each tilt from the -z axis must lie strictly between -90 \
+                 and 90 degrees",
+                a.frontal, a.sagittal
+            ));
+        }
+        if matches!(l.value, Value::Vector(_)) {
+            return Some("with angles, value is the magnitude of the force (a number), not a vector".into());
+        }
+    }
+    if !remote {
+        return None;
+    }
+    if finite_strain {
+        return Some(
+            "kind = \"remote_force\" is available on static (linear-elastic) analyses; in a finite-strain analysis use \
+             kind = \"force\" on the surface"
+                .into(),
+        );
+    }
+    match l.point {
+        None => return Some("kind = \"remote_force\" needs point = [x, y, z], where the force acts".into()),
+        Some(p) if !p.iter().all(|v| v.is_finite()) => return Some("point must be finite numbers".into()),
+        _ => {}
+    }
+    if l.moment.is_some_and(|m| !m.iter().all(|v| v.is_finite())) {
+        return Some("moment must be finite numbers".into());
+    }
+    if l.node_set.is_some() {
+        return Some(
+            "a remote force is carried onto faces: give surface = \"...\" or a selector that covers whole faces".into(),
+        );
+    }
+    None
+}
+
 fn check_target(t: &Target<'_>) -> Result<(), String> {
     let given = [t.surface.is_some(), t.node_set.is_some(), t.select.is_some()].iter().filter(|b| **b).count();
     if given != 1 {
         return Err("give exactly one of surface = \"name\", node_set = \"name\" or select = { ... }".into());
     }
     if let Some(s) = t.select {
-        let kinds = [s.plane.is_some(), s.bbox.is_some(), s.point.is_some()].iter().filter(|b| **b).count();
+        let kinds =
+            [s.plane.is_some(), s.bbox.is_some(), s.point.is_some(), s.below.is_some()].iter().filter(|b| **b).count();
         if kinds != 1 {
             return Err(
-                "a selector needs exactly one of plane = \"x\" (with at = ...), box = [[...], [...]] or point = [...]"
+                "a selector needs exactly one of plane = \"x\" (with at = ...), box = [[...], [...]], point = \
+                        [...] or below = { point = [...], normal = [...] }"
                     .into(),
             );
+        }
+        if let Some(h) = s.below {
+            if !h.point.iter().chain(&h.normal).all(|v| v.is_finite()) {
+                return Err("below = { point, normal } must be finite numbers".into());
+            }
+            if h.normal.iter().all(|v| *v == 0.0) {
+                return Err("below = { normal = [0, 0, 0] }: the normal of the plane must not be zero".into());
+            }
         }
         if s.plane.is_some() != s.at.is_some() {
             return Err("a plane selector needs both plane = \"x|y|z\" and at = <coordinate>".into());

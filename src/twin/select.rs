@@ -87,6 +87,10 @@ fn select_nodes(mesh: &Mesh, dofs: &DofMap, s: &Selector) -> Result<Vec<usize>, 
             Some(tol) => candidates.filter(|&n| d(n) <= tol).collect(),
             None => candidates.min_by(|&a, &b| d(a).total_cmp(&d(b))).into_iter().collect(),
         }
+    } else if let Some(h) = s.below {
+        let n = Vector3::from(h.normal).normalize();
+        let tol = s.tol.unwrap_or(default_tol);
+        candidates.filter(|&i| (Vector3::from(p(i)) - Vector3::from(h.point)).dot(&n) <= tol).collect()
     } else {
         Vec::new()
     };

@@ -115,6 +115,9 @@ pub struct Summary {
     pub warnings: Vec<String>,
     /// Probe results by name.
     pub probes: BTreeMap<String, ProbeSummary>,
+    /// The fatigue assessment, when the scenario has a `[fatigue]` table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fatigue: Option<super::fatigue_summary::FatigueSummary>,
 }
 
 /// A displacement component pinned to zero to remove an in-plane rigid motion of a sliding

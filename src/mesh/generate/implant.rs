@@ -48,7 +48,7 @@ fn corner(s: usize) -> [f64; 2] {
 }
 
 /// Hexagonal norm: 1 on the unit hexagon through the corners.
-fn hex_norm(x: f64, y: f64) -> f64 {
+pub(super) fn hex_norm(x: f64, y: f64) -> f64 {
     (0..6)
         .map(|m| {
             let a = (30.0 + 60.0 * m as f64).to_radians();
@@ -61,7 +61,7 @@ fn hex_norm(x: f64, y: f64) -> f64 {
 type BandTriangle = ([usize; 3], usize);
 
 /// Disk lattice: node positions (hexagonal) and triangles with their ring band.
-fn disk(rings: usize) -> (Vec<[f64; 2]>, Vec<BandTriangle>) {
+pub(super) fn disk(rings: usize) -> (Vec<[f64; 2]>, Vec<BandTriangle>) {
     let mut points = vec![[0.0, 0.0]];
     let ring_start = |j: usize| if j == 0 { 0 } else { 1 + 3 * j * (j - 1) };
     for j in 1..=rings {

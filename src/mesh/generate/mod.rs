@@ -1,5 +1,6 @@
 //! Procedural meshes for verification and demos: a box/beam, a thick-walled sphere (or octant),
-//! the idealised left ventricle of Land et al. (2015) and a cylinder-in-cylinder implant.
+//! the idealised left ventricle of Land et al. (2015), a cylinder-in-cylinder implant and a solid
+//! rod in stacked regions (the implant templates' geometry).
 //!
 //! Every generator works the same way:
 //! 1. build linear tetrahedra on a lattice in a *parameter space* (`[f64; 4]` per node, exact
@@ -15,6 +16,7 @@
 mod beam;
 mod implant;
 mod lv;
+mod rod;
 mod sphere;
 
 use std::collections::HashMap;
@@ -22,6 +24,7 @@ use std::collections::HashMap;
 pub use beam::{beam, BeamParams};
 pub use implant::{implant, ImplantParams};
 pub use lv::{lv, lv_volumes, LvParams};
+pub use rod::{rod, RodParams};
 pub use sphere::{sphere, sphere_volume, SphereParams};
 
 use super::build::vertex_face_map;
