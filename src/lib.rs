@@ -21,5 +21,6 @@ pub mod gpu;
 pub mod io;
 pub mod mesh;
 pub mod progress;
+pub mod report;
 pub mod solve;
 pub mod twin;

@@ -10,7 +10,9 @@ use crate::solve::Backend;
 use crate::twin::fatigue::{self, FatigueRun};
 use crate::twin::Problem;
 
-/// Runs the fatigue assessment of `problem` and writes its files into `out`.
+/// Runs the fatigue assessment of `problem` and writes its files into `out` (and `report.html`
+/// when `with_report`).
+#[allow(clippy::too_many_arguments)] // the run options of `organ-twin run`, passed through
 pub fn run(
     problem: &Problem,
     base: &Path,
@@ -18,18 +20,23 @@ pub fn run(
     out: &Path,
     json: bool,
     quiet: bool,
+    with_report: bool,
 ) -> Result<(), Failure> {
     let bars = Bars::new(quiet);
     let result = fatigue::run(problem, base, backend, &bars).map_err(|e| earlier_note(e.into(), out))?;
     super::warn(quiet, &result.solution.summary.warnings);
-    write(problem, &result, out).map_err(|f| earlier_note(f, out))?;
+    let html = with_report.then(|| {
+        let figures = super::pictures::fatigue_run(problem, &result, quiet);
+        crate::report::static_run::document(problem, &result.solution.summary, &figures)
+    });
+    write(problem, &result, html.as_deref(), out).map_err(|f| earlier_note(f, out))?;
     let summary_json = serde_json::to_string_pretty(&result.solution.summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &result, out) })
 }
 
 /// `result.vtu` (the maximum load state with the fatigue maps), one `case<i>_<load>.vtu` per unit
 /// load case, `rainflow.csv` for a history, and `summary.json` last.
-fn write(problem: &Problem, r: &FatigueRun, out: &Path) -> Result<(), Failure> {
+fn write(problem: &Problem, r: &FatigueRun, report: Option<&str>, out: &Path) -> Result<(), Failure> {
     let mut staging = io::staging::Staging::begin(out)?;
     let s = &r.solution;
     staging.write("result.vtu", |w| io::write_vtu_with(problem.mesh(), &s.point_fields, &s.cell_fields, w))?;
@@ -42,11 +49,18 @@ fn write(problem: &Problem, r: &FatigueRun, out: &Path) -> Result<(), Failure> {
     if let Some(csv) = &r.rainflow_csv {
         staging.write("rainflow.csv", |w| w.write_all(csv.as_bytes()))?;
     }
+    if let Some(html) = report {
+        staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    }
     staging.write(MARKER, |w| {
         serde_json::to_writer_pretty(&mut *w, &s.summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })?;
-    staging.publish(MARKER, |name| name.starts_with("case") && name.ends_with(".vtu"))?;
+    staging.publish(MARKER, |name| {
+        (name.starts_with("case") && name.ends_with(".vtu"))
+            || (report.is_none() && name == "report.html")
+            || (r.rainflow_csv.is_none() && name == "rainflow.csv")
+    })?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ mod bench;
 mod fatigue;
 mod generate;
 mod info;
+mod pictures;
 mod quasi_static;
 mod run;
 mod template;
@@ -61,6 +62,9 @@ enum Command {
         /// Print summary.json on standard output instead of the text summary.
         #[arg(long)]
         json: bool,
+        /// Skip report.html (and the pictures it embeds).
+        #[arg(long)]
+        no_report: bool,
     },
     /// Write the reduced stiffness K and load f (Matrix Market) and the DOF map for external solvers.
     ExportSystem {
@@ -215,9 +219,9 @@ fn report(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) ->
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => run::run(None, None, None, false, cli.quiet),
-        Some(Command::Run { scenario, out, backend, json }) => {
-            run::run(scenario.as_deref(), out, backend, json, cli.quiet)
+        None => run::run(None, None, None, false, cli.quiet, true),
+        Some(Command::Run { scenario, out, backend, json, no_report }) => {
+            run::run(scenario.as_deref(), out, backend, json, cli.quiet, !no_report)
         }
         Some(Command::ExportSystem { scenario, out }) => run::export(&scenario, &out, cli.quiet),
         Some(Command::Info { mesh, json, fix_orientation }) => {

@@ -187,6 +187,7 @@ pub fn run(
     backend: Option<BackendChoice>,
     json: bool,
     quiet: bool,
+    with_report: bool,
 ) -> Result<(), Failure> {
     let (scenario, mesh, source) = load(path, quiet)?;
     let choice = backend.unwrap_or(scenario.solver.backend);
@@ -209,13 +210,17 @@ pub fn run(
     if scenario.fatigue.is_some() {
         let problem = Problem::build(scenario, mesh, &source, &bars).map_err(|e| earlier_note(e.into(), &out))?;
         let base = path.map(base_dir).unwrap_or_default();
-        return super::fatigue::run(&problem, &base, &backend, &out, json, quiet);
+        return super::fatigue::run(&problem, &base, &backend, &out, json, quiet, with_report);
     }
     let computed = Problem::build(scenario, mesh, &source, &bars)
         .and_then(|problem| problem.solve(&backend, &bars).map(|solution| (problem, solution)));
     let (problem, solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
     super::warn(quiet, &solution.summary.warnings);
-    write_results(&problem, &solution, &out).map_err(|f| earlier_note(f, &out))?;
+    let html = with_report.then(|| {
+        let figures = super::pictures::static_run(&problem, &solution, quiet);
+        crate::report::static_run::document(&problem, &solution.summary, &figures)
+    });
+    write_results(&problem, &solution, html.as_deref(), &out).map_err(|f| earlier_note(f, &out))?;
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &out) })
 }
@@ -234,16 +239,19 @@ pub(super) fn earlier_note(mut failure: Failure, out: &Path) -> Failure {
 /// Stages `result.vtu` and `summary.json` and publishes them together, `summary.json` last
 /// ([`io::staging`]); the output folder is created when needed and removed again when nothing
 /// could be written into it.
-fn write_results(problem: &Problem, solution: &Solution, out: &Path) -> Result<(), Failure> {
+fn write_results(problem: &Problem, solution: &Solution, report: Option<&str>, out: &Path) -> Result<(), Failure> {
     let mut staging = io::staging::Staging::begin(out)?;
     staging.write("result.vtu", |w| {
         io::write_vtu_with(problem.mesh(), &solution.point_fields, &solution.cell_fields, w)
     })?;
+    if let Some(html) = report {
+        staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
+    }
     staging.write(MARKER, |w| {
         serde_json::to_writer_pretty(&mut *w, &solution.summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })?;
-    staging.publish(MARKER, |_| false)?;
+    staging.publish(MARKER, |name| report.is_none() && name == "report.html")?;
     Ok(())
 }
 
@@ -291,7 +299,7 @@ fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> s
     for (name, p) in &s.probes {
         writeln!(w, "  probe          {name} at {:?}: u = {} {}", p.point, v3(&p.displacement), u.length)?;
     }
-    writeln!(w, "wrote {} and {}", out.join("result.vtu").display(), out.join("summary.json").display())
+    writeln!(w, "wrote {} (result.vtu, summary.json and, unless --no-report, report.html)", out.display())
 }
 
 /// `organ-twin export-system`: the reduced system in Matrix Market format, and its DOF map.

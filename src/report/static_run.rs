@@ -1,0 +1,254 @@
+//! The sections of a static linear-elastic run: inputs, solver, results, checks.
+
+use super::{num, vec3, Figure, Section};
+use crate::mesh::stats::MeshStats;
+use crate::twin::scenario::{LoadKind, Scenario, SupportKind, Value};
+use crate::twin::{Problem, Summary};
+
+/// Relative imbalance of the reactions against the applied load above which the checks flag it.
+pub const BALANCE_TOLERANCE: f64 = 1e-6;
+
+/// Inputs: the mesh with its quality, regions and materials, supports, loads with totals, units.
+pub fn inputs(scenario: &Scenario, stats: &MeshStats, summary: &Summary) -> Section {
+    let u = &summary.units;
+    let mut s = Section::new("inputs", "Inputs");
+    s.paragraph(&format!(
+        "Scenario '{}'{}. Mesh {}: {} nodes, {} cells ({}), {} DOFs of which {} prescribed; volume {} {}³; bounding box {} to {} {}.",
+        scenario.name,
+        scenario.description.as_ref().map_or(String::new(), |d| format!(" — {d}")),
+        summary.mesh.file,
+        summary.mesh.nodes,
+        summary.mesh.cells,
+        summary.mesh.cell_types.join(", "),
+        summary.mesh.dofs,
+        summary.mesh.constrained_dofs,
+        num(summary.mesh.volume),
+        u.length,
+        vec3(&stats.bbox_min),
+        vec3(&stats.bbox_max),
+        u.length
+    ));
+    let q = &stats.quality;
+    s.heading("Mesh quality").table(
+        &["scaled Jacobian min", "mean", "max", "dihedral angle min (°)", "max (°)"],
+        &[vec![
+            num(q.min_scaled_jacobian),
+            num(q.mean_scaled_jacobian),
+            num(q.max_scaled_jacobian),
+            num(q.min_dihedral_deg),
+            num(q.max_dihedral_deg),
+        ]],
+    );
+    let regions: Vec<Vec<String>> = stats
+        .regions
+        .iter()
+        .map(|r| {
+            let name = r.name.clone().unwrap_or_else(|| r.id.to_string());
+            let m = scenario.materials.iter().find(|m| match &m.region {
+                crate::twin::scenario::RegionRef::Name(n) => n == &name || n == "all",
+                crate::twin::scenario::RegionRef::Id(i) => *i == i64::from(r.id),
+            });
+            let material = m.map_or("—".into(), |m| {
+                let given: Vec<String> = m.given().iter().map(|(k, v)| format!("{k} = {}", num(*v))).collect();
+                let lib = m.library.as_ref().map_or(String::new(), |l| format!(" (library {l})"));
+                format!("{}{lib}: {}", m.model.name(), given.join(", "))
+            });
+            vec![r.id.to_string(), name, r.cells.to_string(), num(r.volume), material]
+        })
+        .collect();
+    s.heading("Regions and materials").table(
+        &["id", "region", "cells", &format!("volume ({}³)", u.length), &format!("material (stress in {})", u.stress)],
+        &regions,
+    );
+    let supports: Vec<Vec<String>> = scenario
+        .supports
+        .iter()
+        .enumerate()
+        .map(|(i, sp)| {
+            let target = sp.surface.clone().or(sp.node_set.clone()).unwrap_or_else(|| "selector".into());
+            let kind = match sp.kind {
+                SupportKind::Fixed => "fixed",
+                SupportKind::Displacement => "displacement",
+                SupportKind::Symmetry => "symmetry",
+                SupportKind::Sliding => "sliding",
+                SupportKind::Spring => "spring",
+            };
+            vec![sp.name.clone().unwrap_or(format!("support{}", i + 1)), kind.into(), target]
+        })
+        .collect();
+    s.heading("Supports").table(&["name", "kind", "on"], &supports);
+    let loads: Vec<Vec<String>> = scenario
+        .loads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let value = match (l.force_vector(), l.value) {
+                (Some(v), _) if matches!(l.kind, LoadKind::Force | LoadKind::RemoteForce) => vec3(&v),
+                (_, Value::Scalar(v)) => num(v),
+                (_, Value::Vector(v)) => vec3(&v),
+            };
+            let at = l.point.map_or(String::new(), |p| format!(" at {}", vec3(&p)));
+            let target = l.surface.clone().or(l.node_set.clone()).unwrap_or_else(|| "selection/region".into());
+            vec![scenario.load_name(i), format!("{:?}", l.kind).to_lowercase(), format!("{target}{at}"), value]
+        })
+        .collect();
+    s.heading("Loads").table(&["name", "kind", "on", "value"], &loads);
+    s.paragraph(&format!(
+        "Resultant of the applied loads: {} {}. Units: length {}, stress {}, force {}, energy {}.",
+        vec3(&summary.applied_load),
+        u.force,
+        u.length,
+        u.stress,
+        u.force,
+        u.energy
+    ));
+    s
+}
+
+/// Solver: backend, adapter, method, precision, iterations, residual, times.
+pub fn solver(summary: &Summary, figures: &[Figure]) -> Section {
+    let v = &summary.solver;
+    let mut s = Section::new("solver", "Solver");
+    s.table(
+        &[
+            "backend",
+            "adapter",
+            "method",
+            "preconditioner",
+            "precision",
+            "iterations",
+            "relative residual",
+            "rtol",
+            "nonzeros",
+            "solve (s)",
+            "assembly (s)",
+        ],
+        &[vec![
+            v.backend.clone(),
+            v.adapter.clone().unwrap_or_else(|| "—".into()),
+            v.method.clone(),
+            v.preconditioner.clone(),
+            v.precision.clone(),
+            v.iterations.to_string(),
+            format!("{:.2e}", v.relative_residual),
+            format!("{:e}", v.rtol),
+            v.nonzeros.to_string(),
+            num(v.seconds),
+            num(v.assembly_seconds),
+        ]],
+    );
+    for f in figures {
+        s.figure(f);
+    }
+    s
+}
+
+/// Results: peaks, energy, reactions, probes and the pictures.
+pub fn results(summary: &Summary, figures: &[Figure]) -> Section {
+    let u = &summary.units;
+    let mut s = Section::new("results", "Results");
+    s.table(
+        &["quantity", "value", "where"],
+        &[
+            vec![
+                format!("max |u| ({})", u.length),
+                num(summary.max_displacement),
+                format!("node {}", summary.max_displacement_node),
+            ],
+            vec![
+                format!("max von Mises, nodal ({})", u.stress),
+                num(summary.max_von_mises),
+                format!("node {}", summary.max_von_mises_node),
+            ],
+            vec![
+                format!("max von Mises, cell average ({})", u.stress),
+                num(summary.max_von_mises_cell_average),
+                format!("cell {}", summary.max_von_mises_cell),
+            ],
+            vec![format!("strain energy ({})", u.energy), num(summary.strain_energy), String::new()],
+        ],
+    );
+    let reactions: Vec<Vec<String>> = summary.reactions.iter().map(|(name, r)| vec![name.clone(), vec3(r)]).collect();
+    s.heading("Reactions").table(&["support", &format!("force ({})", u.force)], &reactions);
+    if !summary.probes.is_empty() {
+        let probes: Vec<Vec<String>> =
+            summary.probes.iter().map(|(name, p)| vec![name.clone(), vec3(&p.point), vec3(&p.displacement)]).collect();
+        s.heading("Probes")
+            .table(&["probe", &format!("point ({})", u.length), &format!("displacement ({})", u.length)], &probes);
+    }
+    for f in figures {
+        s.figure(f);
+    }
+    s
+}
+
+/// Checks: load balance, residual against tolerance, the run's warnings, units.
+pub fn checks(summary: &Summary, extra: &[String]) -> Section {
+    let mut s = Section::new("checks", "Checks");
+    let total: [f64; 3] =
+        std::array::from_fn(|k| summary.applied_load[k] + summary.reactions.values().map(|r| r[k]).sum::<f64>());
+    let applied = summary.applied_load.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let reactions: f64 = summary.reactions.values().map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).sum();
+    let scale = applied.max(reactions).max(f64::MIN_POSITIVE);
+    let imbalance = total.iter().map(|v| v * v).sum::<f64>().sqrt() / scale;
+    let balanced = imbalance <= BALANCE_TOLERANCE;
+    let v = &summary.solver;
+    let converged = v.relative_residual <= v.rtol;
+    let mark = |ok: bool| if ok { "pass" } else { "CHECK" };
+    s.table(
+        &["check", "figure", "criterion", "verdict"],
+        &[
+            vec![
+                "load balance: applied + reactions".into(),
+                format!("{imbalance:.2e} of the load"),
+                format!("≤ {BALANCE_TOLERANCE:e}"),
+                mark(balanced).into(),
+            ],
+            vec![
+                "solver residual ‖b − A x‖ / ‖b‖ (f64)".into(),
+                format!("{:.2e}", v.relative_residual),
+                format!("≤ rtol {:e}, or at the f64 floor (warning)", v.rtol),
+                mark(converged).into(),
+            ],
+        ],
+    );
+    let mut warnings: Vec<String> = summary.warnings.clone();
+    warnings.extend(extra.iter().cloned());
+    if warnings.is_empty() {
+        s.paragraph("The run raised no warning (accuracy, locking, strain level, mesh).");
+    } else {
+        s.heading("Warnings").list(&warnings, true);
+    }
+    s
+}
+
+/// The pictures and plots of a run, by the section they belong to.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// Solver convergence plots.
+    pub solver: Vec<Figure>,
+    /// Result pictures.
+    pub results: Vec<Figure>,
+    /// Fatigue maps and plots.
+    pub fatigue: Vec<Figure>,
+    /// Why pictures are missing (no GPU adapter, a failed render), for the checks.
+    pub notes: Vec<String>,
+}
+
+/// The whole report of a static run (with its fatigue section when the summary has one).
+pub fn document(problem: &Problem, summary: &Summary, figures: &Figures) -> String {
+    let stats = MeshStats::of(problem.mesh());
+    let mut sections = vec![
+        inputs(problem.scenario(), &stats, summary),
+        solver(summary, &figures.solver),
+        results(summary, &figures.results),
+    ];
+    if let Some(f) = &summary.fatigue {
+        sections.push(super::fatigue::section(f, &summary.units, &figures.fatigue));
+    }
+    sections.push(checks(summary, &figures.notes));
+    sections.push(super::verification::section());
+    let title = format!("organ-twin report: {}", summary.scenario);
+    let subtitle = format!("Scenario {} on {}", problem.source(), summary.mesh.file);
+    super::render(&title, &subtitle, &sections)
+}
