@@ -9,6 +9,7 @@ mod bench;
 mod generate;
 mod info;
 mod quasi_static;
+mod render;
 mod run;
 
 use std::path::PathBuf;
@@ -109,6 +110,8 @@ enum Command {
         #[command(subcommand)]
         shape: generate::Shape,
     },
+    /// Render a picture of a result coloured by a field (PNG, offscreen on the GPU or lavapipe).
+    Render(render::RenderArgs),
     /// Convert a mesh between formats (writes .msh as Gmsh 4.1 ASCII, or .vtu).
     Convert {
         /// Input mesh.
@@ -228,6 +231,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )
         }
+        Some(Command::Render(args)) => render::run(args, cli.quiet),
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),
         Some(Command::Bench { sizes, json, export, no_cpu, rtol }) => {
