@@ -8,7 +8,7 @@
 // Vertex buffer 0 (32 bytes per vertex, three per triangle, no index buffer):
 //   location 0 position vec3<f32>  offset 0   mesh coordinates minus the camera centre
 //   location 1 value    f32        offset 12  field value normalised to [0, 1]
-//   location 2 normal   vec3<f32>  offset 16  unit normal of the triangle (flat shading)
+//   location 2 normal   vec3<f32>  offset 16  unit normal at the corner (smooth within the crease angle)
 //   (4 bytes of padding)
 // The colour is the table interpolated linearly at value × 255, times the shading factor;
 // with shading = (1, 0) it is the bare colour map (tests read it back exactly).

@@ -84,7 +84,12 @@ pub struct Camera {
 
 impl Camera {
     /// Fits `points` (non-empty) into `viewport` with `margin` pixels left free on each side.
-    pub fn fit<'a>(view: View, points: impl Iterator<Item = &'a [f64; 3]> + Clone, viewport: [f64; 4], margin: f64) -> Camera {
+    pub fn fit<'a>(
+        view: View,
+        points: impl Iterator<Item = &'a [f64; 3]> + Clone,
+        viewport: [f64; 4],
+        margin: f64,
+    ) -> Camera {
         let basis = view.basis();
         let (mut lo, mut hi) = ([f64::INFINITY; 3], [f64::NEG_INFINITY; 3]);
         for p in points.clone() {
@@ -124,12 +129,11 @@ impl Camera {
         let (sx, sy) = (2.0 * self.scale / self.viewport[2], 2.0 * self.scale / self.viewport[3]);
         let sz = 0.5 / self.radius;
         // Rows of the affine map; column j of the matrix holds coefficient j of every row.
-        let rows = [[r[0] * sx, r[1] * sx, r[2] * sx, 0.0], [u[0] * sy, u[1] * sy, u[2] * sy, 0.0], [
-            f[0] * sz,
-            f[1] * sz,
-            f[2] * sz,
-            0.5,
-        ]];
+        let rows = [
+            [r[0] * sx, r[1] * sx, r[2] * sx, 0.0],
+            [u[0] * sy, u[1] * sy, u[2] * sy, 0.0],
+            [f[0] * sz, f[1] * sz, f[2] * sz, 0.5],
+        ];
         let mut m = [[0.0f32; 4]; 4];
         for (j, column) in m.iter_mut().enumerate() {
             for (i, row) in rows.iter().enumerate() {

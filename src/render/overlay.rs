@@ -87,7 +87,7 @@ pub fn draw(p: &mut Picture, scene: &Scene, layout: &Layout, (lo, hi): (f64, f64
     let y0 = layout.viewport[1] + layout.viewport[3] + 0.3 * f;
     for (row, (name, e)) in [("max", &scene.max), ("min", &scene.min)].into_iter().enumerate() {
         marker(p, e, name, fs, row == 0);
-        let [x, y, z] = e.position.map(format_value);
+        let [x, y, z] = e.reference.map(format_value);
         let unit = options.units.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
         let line = format!("{name} {}{unit} at {kind} {} ({x}, {y}, {z})", format_value(e.value), e.id);
         label(p, &line, 0.5 * f, y0 + row as f64 * 1.3 * f, fs * 0.9, Align::Left, INK);
@@ -148,7 +148,9 @@ fn marker(p: &mut Picture, e: &Extreme, name: &str, fs: f32, filled: bool) {
         }
     }
     let (x, y) = (cx + r + 3.0, cy - 0.6 * fs as f64);
-    for (dx, dy) in [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)] {
+    for (dx, dy) in
+        [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)]
+    {
         label(p, name, x + dx, y + dy, fs * 0.85, Align::Left, [255, 255, 255]);
     }
     label(p, name, x, y, fs * 0.85, Align::Left, INK);

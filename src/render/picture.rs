@@ -32,7 +32,10 @@ impl Picture {
 
     /// Writes the PNG to `path` atomically (nothing is left behind on failure).
     pub fn write_png(&self, path: &Path) -> Result<(), WriteError> {
-        let bytes = self.png().map_err(|e| WriteError::Io { path: path.display().to_string(), source: std::io::Error::other(e.to_string()) })?;
+        let bytes = self.png().map_err(|e| WriteError::Io {
+            path: path.display().to_string(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
         crate::io::write_atomic(path, |w| w.write_all(&bytes))
     }
 }

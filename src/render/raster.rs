@@ -154,7 +154,11 @@ impl Renderer {
         );
         let table = colormap::table();
         let bytes: &[u8] = bytemuck::cast_slice(&table);
-        let colormap = gpu.buffer("render colormap", bytes.len() as u64, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST)?;
+        let colormap = gpu.buffer(
+            "render colormap",
+            bytes.len() as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        )?;
         gpu.queue.write_buffer(&colormap, 0, bytes);
         gpu.check("building the render pipelines")?;
         Ok(Renderer { gpu, surface, edges, colormap })
@@ -184,27 +188,28 @@ impl Renderer {
         let layout = Layout::new(options.width, options.height);
         let camera = Camera::fit(options.view, scene.points(), layout.viewport, layout.margin);
         let mut pixels = self.draw(&scene, &camera, (lo, hi), options)?;
-        let mut picture = Picture { width: options.width, height: options.height, pixels: std::mem::take(&mut pixels), camera };
+        let mut picture =
+            Picture { width: options.width, height: options.height, pixels: std::mem::take(&mut pixels), camera };
         overlay::draw(&mut picture, &scene, &layout, (lo, hi), options);
         Ok(picture)
     }
 
-    fn draw(&self, scene: &Scene, camera: &Camera, (lo, hi): (f64, f64), options: &RenderOptions) -> Result<Vec<u8>, RenderError> {
+    fn draw(
+        &self,
+        scene: &Scene,
+        camera: &Camera,
+        (lo, hi): (f64, f64),
+        options: &RenderOptions,
+    ) -> Result<Vec<u8>, RenderError> {
         let gpu = &self.gpu;
         let c = camera.centre;
         let local = |p: &[f64; 3]| [(p[0] - c[0]) as f32, (p[1] - c[1]) as f32, (p[2] - c[2]) as f32];
-        let surface: Vec<SurfaceVertex> = scene
-            .corners
-            .chunks_exact(3)
-            .zip(scene.values.chunks_exact(3))
-            .flat_map(|(t, v)| {
-                let n = triangle_normal(t);
-                (0..3).map(move |k| SurfaceVertex {
-                    position: local(&t[k]),
-                    value: normalise(v[k], lo, hi) as f32,
-                    normal: n,
-                    pad: 0.0,
-                })
+        let surface: Vec<SurfaceVertex> = (0..scene.corners.len())
+            .map(|i| SurfaceVertex {
+                position: local(&scene.corners[i]),
+                value: normalise(scene.values[i], lo, hi) as f32,
+                normal: scene.normals[i].map(|c| c as f32),
+                pad: 0.0,
             })
             .collect();
         let edges: Vec<EdgeVertex> = [(&scene.outline, OUTLINE_COLOUR), (&scene.edges, EDGE_COLOUR)]
@@ -224,12 +229,17 @@ impl Renderer {
             shading: [shading[0], shading[1], 0.0, 0.0],
         };
         let vertex_usage = wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST;
-        let frame_buffer =
-            gpu.buffer("render frame", std::mem::size_of::<Frame>() as u64, wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST)?;
+        let frame_buffer = gpu.buffer(
+            "render frame",
+            std::mem::size_of::<Frame>() as u64,
+            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        )?;
         gpu.queue.write_buffer(&frame_buffer, 0, bytemuck::bytes_of(&frame));
-        let surface_buffer = gpu.buffer("render surface vertices", std::mem::size_of_val(surface.as_slice()) as u64, vertex_usage)?;
+        let surface_buffer =
+            gpu.buffer("render surface vertices", std::mem::size_of_val(surface.as_slice()) as u64, vertex_usage)?;
         gpu.queue.write_buffer(&surface_buffer, 0, bytemuck::cast_slice(&surface));
-        let edge_buffer = gpu.buffer("render edge vertices", std::mem::size_of_val(edges.as_slice()) as u64, vertex_usage)?;
+        let edge_buffer =
+            gpu.buffer("render edge vertices", std::mem::size_of_val(edges.as_slice()) as u64, vertex_usage)?;
         gpu.queue.write_buffer(&edge_buffer, 0, bytemuck::cast_slice(&edges));
         let bind = |pipeline: &wgpu::RenderPipeline, label: &str, buffers: &[&wgpu::Buffer]| {
             let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
@@ -246,7 +256,8 @@ impl Renderer {
         let surface_group = bind(&self.surface, "render surface bindings", &[&frame_buffer, &self.colormap]);
         let edge_group = bind(&self.edges, "render edge bindings", &[&frame_buffer]);
         let targets = Targets::new(gpu, options.width, options.height);
-        let mut encoder = gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render picture") });
+        let mut encoder =
+            gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render picture") });
         {
             let bg = BACKGROUND.map(|c| c as f64 / 255.0);
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
@@ -286,18 +297,6 @@ impl Renderer {
     }
 }
 
-fn triangle_normal(t: &[[f64; 3]]) -> [f32; 3] {
-    let u = [t[1][0] - t[0][0], t[1][1] - t[0][1], t[1][2] - t[0][2]];
-    let v = [t[2][0] - t[0][0], t[2][1] - t[0][1], t[2][2] - t[0][2]];
-    let n = [u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]];
-    let len = n.iter().map(|c| c * c).sum::<f64>().sqrt();
-    if len > 0.0 {
-        n.map(|c| (c / len) as f32)
-    } else {
-        [0.0; 3]
-    }
-}
-
 /// The render targets of one picture and its readback buffer.
 struct Targets {
     msaa: wgpu::TextureView,
@@ -328,8 +327,7 @@ impl Targets {
         let view = |t: &wgpu::Texture| t.create_view(&wgpu::TextureViewDescriptor::default());
         let msaa = view(&texture("render colour (multisampled)", COLOUR_FORMAT, SAMPLES, attachment));
         let depth = view(&texture("render depth", DEPTH_FORMAT, SAMPLES, attachment));
-        let resolved_texture =
-            texture("render colour", COLOUR_FORMAT, 1, attachment | wgpu::TextureUsages::COPY_SRC);
+        let resolved_texture = texture("render colour", COLOUR_FORMAT, 1, attachment | wgpu::TextureUsages::COPY_SRC);
         let resolved = view(&resolved_texture);
         let padded_row = (4 * width).next_multiple_of(wgpu::COPY_BYTES_PER_ROW_ALIGNMENT);
         let staging = gpu.device.create_buffer(&wgpu::BufferDescriptor {

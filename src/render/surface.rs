@@ -61,6 +61,8 @@ pub struct Extreme {
     pub id: u64,
     /// The node (or cell centroid), in the drawn (deformed) configuration.
     pub position: [f64; 3],
+    /// The same point in the undeformed configuration.
+    pub reference: [f64; 3],
 }
 
 /// Everything to draw, in mesh coordinates.
@@ -74,6 +76,10 @@ pub struct Scene {
     pub corners: Vec<[f64; 3]>,
     /// Field value at each corner.
     pub values: Vec<f64>,
+    /// Unit normal at each corner: the mean of the normals of the triangles around the node that
+    /// lie within [`CREASE_DEGREES`] of the corner's own triangle (smooth across gentle curvature,
+    /// sharp at creases).
+    pub normals: Vec<[f64; 3]>,
     /// Feature edges of the drawn shape, two points per edge.
     pub edges: Vec<[f64; 3]>,
     /// Feature edges of the undeformed shape (only when deformed).
@@ -120,7 +126,11 @@ fn select<'a>(fields: &Fields<'a>, name: &str) -> Result<(&'a Field, FieldLocati
 fn scalars(field: &Field, count: usize, component: Option<usize>) -> Result<(Vec<f64>, String), RenderError> {
     let n = field.components;
     if field.values.len() != n * count || n == 0 {
-        return Err(RenderError::FieldSize { name: field.name.clone(), values: field.values.len(), expected: n * count });
+        return Err(RenderError::FieldSize {
+            name: field.name.clone(),
+            values: field.values.len(),
+            expected: n * count,
+        });
     }
     let bad = |reason: String| RenderError::Component { name: field.name.clone(), components: n, reason };
     let chunks = field.values.chunks_exact(n);
@@ -129,7 +139,9 @@ fn scalars(field: &Field, count: usize, component: Option<usize>) -> Result<(Vec
         (Some(c), 1) => Ok((chunks.map(|v| v[c]).collect(), field.name.clone())),
         (Some(c), _) => Ok((chunks.map(|v| v[c]).collect(), format!("{}[{c}]", field.name))),
         (None, 1) => Ok((chunks.map(|v| v[0]).collect(), field.name.clone())),
-        (None, 3) => Ok((chunks.map(|v| v.iter().map(|x| x * x).sum::<f64>().sqrt()).collect(), format!("|{}|", field.name))),
+        (None, 3) => {
+            Ok((chunks.map(|v| v.iter().map(|x| x * x).sum::<f64>().sqrt()).collect(), format!("|{}|", field.name)))
+        }
         (None, _) => Err(bad("choose one with --component".into())),
     }
 }
@@ -145,7 +157,11 @@ fn extreme(values: &[f64], better: impl Fn(f64, f64) -> bool) -> Option<(usize, 
 fn positions(mesh: &Mesh, fields: &Fields<'_>, options: &RenderOptions) -> Result<Vec<[f64; 3]>, RenderError> {
     let Some(scale) = options.deformed else { return Ok(mesh.nodes().to_vec()) };
     if !scale.is_finite() {
-        return Err(RenderError::Option { what: "deformation scale", value: scale.to_string(), valid: "a finite number".into() });
+        return Err(RenderError::Option {
+            what: "deformation scale",
+            value: scale.to_string(),
+            valid: "a finite number".into(),
+        });
     }
     let missing = || RenderError::NoDisplacement {
         name: options.displacement.clone(),
@@ -179,11 +195,27 @@ impl Scene {
         if corners.is_empty() {
             return Err(RenderError::Empty);
         }
-        let at = |i: usize| match location {
-            FieldLocation::Point => (drawn[i], mesh.node_ids()[i]),
-            FieldLocation::Cell => (centroid(mesh, i, &drawn), mesh.cell_ids()[i]),
+        let at = |value: f64, index: usize| match location {
+            FieldLocation::Point => Extreme {
+                value,
+                index,
+                position: drawn[index],
+                reference: mesh.nodes()[index],
+                id: mesh.node_ids()[index],
+            },
+            FieldLocation::Cell => Extreme {
+                value,
+                index,
+                position: centroid(mesh, index, &drawn),
+                reference: centroid(mesh, index, mesh.nodes()),
+                id: mesh.cell_ids()[index],
+            },
         };
-        let nan = || RenderError::Component { name: field.name.clone(), components: field.components, reason: "no finite value".into() };
+        let nan = || RenderError::Component {
+            name: field.name.clone(),
+            components: field.components,
+            reason: "no finite value".into(),
+        };
         let (imin, vmin) = extreme(&per, |a, b| a < b).ok_or_else(nan)?;
         let (imax, vmax) = extreme(&per, |a, b| a > b).ok_or_else(nan)?;
         let edges = feature_edges(&triangles, &drawn, None);
@@ -198,8 +230,9 @@ impl Scene {
             values,
             edges,
             outline,
-            min: Extreme { value: vmin, index: imin, position: at(imin).0, id: at(imin).1 },
-            max: Extreme { value: vmax, index: imax, position: at(imax).0, id: at(imax).1 },
+            normals: corner_normals(&triangles, &drawn),
+            min: at(vmin, imin),
+            max: at(vmax, imax),
         })
     }
 
@@ -228,6 +261,38 @@ fn normal(t: [usize; 3], x: &[[f64; 3]]) -> [f64; 3] {
     }
 }
 
+/// Per-corner normals (see [`Scene::normals`]).
+pub fn corner_normals(triangles: &[([usize; 3], i32)], x: &[[f64; 3]]) -> Vec<[f64; 3]> {
+    let own: Vec<[f64; 3]> = triangles.iter().map(|(t, _)| normal(*t, x)).collect();
+    let mut around: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, (t, _)) in triangles.iter().enumerate() {
+        for &n in t {
+            around.entry(n).or_default().push(i);
+        }
+    }
+    let cos_crease = CREASE_DEGREES.to_radians().cos();
+    let dot = |a: [f64; 3], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    triangles
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (t, _))| t.map(|n| (i, n)))
+        .map(|(i, node)| {
+            let mut sum = [0.0; 3];
+            for &j in &around[&node] {
+                if dot(own[j], own[i]) >= cos_crease {
+                    (0..3).for_each(|k| sum[k] += own[j][k]);
+                }
+            }
+            let len = dot(sum, sum).sqrt();
+            if len > 0.0 {
+                sum.map(|c| c / len)
+            } else {
+                own[i]
+            }
+        })
+        .collect()
+}
+
 /// Edges of the triangulated boundary that are open, non-manifold, between regions, creases
 /// sharper than [`CREASE_DEGREES`], or (given the view direction `forward`) silhouettes between
 /// a triangle facing the eye and one facing away, as point pairs in configuration `x`.
@@ -240,22 +305,20 @@ pub fn feature_edges(triangles: &[([usize; 3], i32)], x: &[[f64; 3]], forward: O
         }
     }
     let cos_crease = CREASE_DEGREES.to_radians().cos();
-    let mut keys: Vec<_> =
-        by_edge
-            .into_iter()
-            .filter(|(_, tris)| match tris.as_slice() {
-                [a, b] => {
-                    let (na, nb) = (normal(triangles[*a].0, x), normal(triangles[*b].0, x));
-                    let cos = na[0] * nb[0] + na[1] * nb[1] + na[2] * nb[2];
-                    let facing = |n: [f64; 3]| forward.map(|f| n[0] * f[0] + n[1] * f[1] + n[2] * f[2] < 0.0);
-                    let silhouette = forward.is_some() && facing(na) != facing(nb);
-                    triangles[*a].1 != triangles[*b].1 || cos < cos_crease || silhouette
-                }
-                _ => true,
-            })
-            .map(|(k, _)| k)
-            .collect();
+    let mut keys: Vec<_> = by_edge
+        .into_iter()
+        .filter(|(_, tris)| match tris.as_slice() {
+            [a, b] => {
+                let (na, nb) = (normal(triangles[*a].0, x), normal(triangles[*b].0, x));
+                let cos = na[0] * nb[0] + na[1] * nb[1] + na[2] * nb[2];
+                let facing = |n: [f64; 3]| forward.map(|f| n[0] * f[0] + n[1] * f[1] + n[2] * f[2] < 0.0);
+                let silhouette = forward.is_some() && facing(na) != facing(nb);
+                triangles[*a].1 != triangles[*b].1 || cos < cos_crease || silhouette
+            }
+            _ => true,
+        })
+        .map(|(k, _)| k)
+        .collect();
     keys.sort_unstable();
     keys.into_iter().flat_map(|(a, b)| [x[a], x[b]]).collect()
 }
-
