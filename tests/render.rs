@@ -12,3 +12,6 @@ mod pixels;
 
 #[path = "render/cli.rs"]
 mod cli;
+
+#[path = "render/plots.rs"]
+mod plots;
