@@ -86,7 +86,8 @@ pub fn draw(p: &mut Picture, scene: &Scene, layout: &Layout, (lo, hi): (f64, f64
     let kind = if scene.location == FieldLocation::Point { "node" } else { "cell" };
     let y0 = layout.viewport[1] + layout.viewport[3] + 0.3 * f;
     for (row, (name, e)) in [("max", &scene.max), ("min", &scene.min)].into_iter().enumerate() {
-        marker(p, e, name, fs, row == 0);
+        let hidden = hidden(p, scene, e.position);
+        marker(p, e, if hidden { format!("{name} (hidden)") } else { name.to_string() }, fs, row == 0, hidden);
         let [x, y, z] = e.reference.map(format_value);
         let unit = options.units.as_deref().map(|u| format!(" {u}")).unwrap_or_default();
         let line = format!("{name} {}{unit} at {kind} {} ({x}, {y}, {z})", format_value(e.value), e.id);
@@ -122,8 +123,28 @@ fn colour_bar(p: &mut Picture, scene: &Scene, layout: &Layout, (lo, hi): (f64, f
     }
 }
 
-/// A ring (maximum: filled centre) at the extreme's place, with its name beside it.
-fn marker(p: &mut Picture, e: &Extreme, name: &str, fs: f32, filled: bool) {
+/// Whether a drawn triangle lies in front of `at` (by more than 0.2 % of the depth range) at
+/// `at`'s pixel: the point is inside the body or behind it.
+pub fn hidden(p: &Picture, scene: &Scene, at: [f64; 3]) -> bool {
+    let ([x, y], depth) = p.camera.project(at);
+    scene.corners.chunks_exact(3).any(|t| {
+        let [(a, da), (b, db), (c, dc)] = [0, 1, 2].map(|k| p.camera.project(t[k]));
+        let det = (b[0] - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (b[1] - a[1]);
+        if det.abs() < 1e-12 {
+            return false;
+        }
+        let l1 = ((x - a[0]) * (c[1] - a[1]) - (c[0] - a[0]) * (y - a[1])) / det;
+        let l2 = ((b[0] - a[0]) * (y - a[1]) - (x - a[0]) * (b[1] - a[1])) / det;
+        let l0 = 1.0 - l1 - l2;
+        let inside = l0 >= 0.0 && l1 >= 0.0 && l2 >= 0.0;
+        inside && l0 * da + l1 * db + l2 * dc < depth - 2e-3
+    })
+}
+
+/// A ring (maximum: filled centre) at the extreme's place, with its name beside it; grey when
+/// the place is hidden.
+fn marker(p: &mut Picture, e: &Extreme, name: String, fs: f32, filled: bool, hidden: bool) {
+    let ink = if hidden { GREY } else { INK };
     let ([cx, cy], _) = p.camera.project(e.position);
     let r = (0.45 * fs as f64).max(3.0);
     let (w, h) = (p.width as i64, p.height as i64);
@@ -135,7 +156,7 @@ fn marker(p: &mut Picture, e: &Extreme, name: &str, fs: f32, filled: bool) {
             }
             let d = ((x as f64 + 0.5 - cx).powi(2) + (y as f64 + 0.5 - cy).powi(2)).sqrt();
             let colour = if (d - r).abs() < 0.9 || (filled && d < 0.4 * r) {
-                Some(INK)
+                Some(ink)
             } else if (d - r).abs() < 2.0 {
                 Some([255, 255, 255])
             } else {
@@ -151,9 +172,9 @@ fn marker(p: &mut Picture, e: &Extreme, name: &str, fs: f32, filled: bool) {
     for (dx, dy) in
         [(-1.0, 0.0), (1.0, 0.0), (0.0, -1.0), (0.0, 1.0), (-1.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0)]
     {
-        label(p, name, x + dx, y + dy, fs * 0.85, Align::Left, [255, 255, 255]);
+        label(p, &name, x + dx, y + dy, fs * 0.85, Align::Left, [255, 255, 255]);
     }
-    label(p, name, x, y, fs * 0.85, Align::Left, INK);
+    label(p, &name, x, y, fs * 0.85, Align::Left, ink);
 }
 
 #[cfg(test)]

@@ -63,6 +63,36 @@ fn render_writes_a_png_of_the_asked_size_for_each_view() {
 }
 
 #[test]
+fn render_draws_the_result_of_a_run_of_the_bundled_implant() {
+    if renderer().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("meshes/scenarios/implant_in_bone.toml");
+    let out = dir.path().join("implant");
+    let o = run(&["run", str(&scenario), "-o", str(&out), "--backend", "cpu", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let picture = dir.path().join("vm.png");
+    let vtu = out.join("result.vtu");
+    let o = run(&[
+        "render",
+        str(&vtu),
+        "--field",
+        "cell:von_mises",
+        "--units",
+        "MPa",
+        "--deformed",
+        "200",
+        "-o",
+        str(&picture),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1200x900"), "{}", String::from_utf8_lossy(&o.stdout));
+    let (w, h, _) = decode_png(&std::fs::read(&picture).expect("the picture exists"));
+    assert_eq!((w, h), (1200, 900));
+}
+
+#[test]
 fn render_refuses_bad_input_with_a_clear_message_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let vtu = result_vtu(dir.path());

@@ -9,8 +9,8 @@
 
 use organ_twin::mesh::generate::Order;
 use organ_twin::render::colormap::viridis;
-use organ_twin::render::overlay::Layout;
-use organ_twin::render::{Fields, Picture, RenderError, RenderOptions, View};
+use organ_twin::render::overlay::{hidden, Layout};
+use organ_twin::render::{Fields, Picture, RenderError, RenderOptions, Scene, View};
 
 use crate::common::{cube, decode_png, linear_fields, renderer};
 
@@ -63,6 +63,10 @@ fn where_there_is_no_geometry_the_background_shows_and_the_png_decodes_to_the_sa
     let ([left, _], _) = p.camera.project([0.0, 0.0, 0.5]);
     let ([right, _], _) = p.camera.project([1.0, 0.0, 0.5]);
     assert!(right - left > 150.0, "the cube fills the view: {left}..{right}");
+    // The min/max markers tell whether their place is seen: the front face is, the back is not.
+    let scene = Scene::build(&mesh, &Fields { point: &point, cell: &[] }, &options(true)).expect("a scene");
+    assert!(!hidden(&p, &scene, [0.5, 0.0, 0.5]) && hidden(&p, &scene, [0.5, 1.0, 0.5]));
+    assert!(hidden(&p, &scene, [0.5, 0.5, 0.5]), "inside the body");
     let (w, h, pixels) = decode_png(&p.png().expect("encodes"));
     assert_eq!((w, h), (480, 320));
     assert!(pixels == p.pixels, "the PNG holds the picture");
