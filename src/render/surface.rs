@@ -322,3 +322,78 @@ pub fn feature_edges(triangles: &[([usize; 3], i32)], x: &[[f64; 3]], forward: O
     keys.sort_unstable();
     keys.into_iter().flat_map(|(a, b)| [x[a], x[b]]).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mesh::generate::{beam, BeamParams, Order};
+
+    fn cube(order: Order) -> Mesh {
+        beam(&BeamParams { size: [1.0, 1.0, 1.0], divisions: [2, 2, 2], order }).expect("a cube")
+    }
+
+    fn options(field: &str) -> RenderOptions {
+        RenderOptions { field: field.into(), ..RenderOptions::default() }
+    }
+
+    #[test]
+    fn a_tri6_face_splits_into_four_triangles_with_the_faces_orientation() {
+        let x = [[0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0]];
+        let parts = split_face(&[0, 1, 2, 3, 4, 5]);
+        assert_eq!(parts.len(), 4);
+        for t in parts {
+            assert_eq!(normal(t, &x), [0.0, 0.0, 1.0]);
+        }
+        assert_eq!(split_face(&[4, 5, 6]), vec![[4, 5, 6]]);
+    }
+
+    #[test]
+    fn a_cubes_feature_edges_are_its_twelve_edges_and_its_surface_is_closed() {
+        for order in [Order::Linear, Order::Quadratic] {
+            let mesh = cube(order);
+            let field = vec![Field { name: "f".into(), components: 1, values: vec![1.0; mesh.nodes().len()] }];
+            let scene = Scene::build(&mesh, &Fields { point: &field, cell: &[] }, &options("f")).expect("a scene");
+            // 6 faces × 2 × 2 squares × 2 triangles, each split in four when quadratic.
+            let per_face = if order == Order::Linear { 8 } else { 32 };
+            assert_eq!(scene.corners.len(), 3 * 6 * per_face, "{order:?}");
+            // 12 edges of length 1, drawn as segments.
+            let length: f64 = scene
+                .edges
+                .chunks_exact(2)
+                .map(|e| (0..3).map(|k| (e[1][k] - e[0][k]).powi(2)).sum::<f64>().sqrt())
+                .sum();
+            assert!((length - 12.0).abs() < 1e-12, "{order:?}: {length}");
+            assert!(scene.outline.is_empty());
+            // On a flat face every corner normal is the face normal.
+            for (p, n) in scene.corners.iter().zip(&scene.normals) {
+                if p[2] == 1.0 && p[0] > 0.0 && p[0] < 1.0 && p[1] > 0.0 && p[1] < 1.0 {
+                    assert!((n[2] - 1.0).abs() < 1e-12, "{n:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn vectors_show_their_magnitude_and_extremes_carry_ids_and_places() {
+        let mesh = cube(Order::Linear);
+        let u: Vec<f64> = mesh.nodes().iter().flat_map(|p| [3.0 * p[0], 4.0 * p[0], 0.0]).collect();
+        let point = vec![Field { name: "u".into(), components: 3, values: u }];
+        let opts = RenderOptions { deformed: Some(0.1), displacement: "u".into(), ..options("u") };
+        let scene = Scene::build(&mesh, &Fields { point: &point, cell: &[] }, &opts).expect("a scene");
+        assert_eq!((scene.label.as_str(), scene.min.value, scene.max.value), ("|u|", 0.0, 5.0));
+        assert_eq!(scene.max.reference[0], 1.0);
+        assert!(
+            (scene.max.position[0] - 1.3).abs() < 1e-12
+                && (scene.max.position[1] - scene.max.reference[1] - 0.4).abs() < 1e-12
+        );
+        assert_eq!(scene.max.id, mesh.node_ids()[scene.max.index]);
+        assert!(!scene.outline.is_empty(), "the undeformed outline when deformed");
+        let none = Scene::build(&mesh, &Fields { point: &point, cell: &[] }, &options("v")).unwrap_err();
+        assert_eq!(none.to_string(), "no field `v` in the mesh; available: point:u (3)");
+        let missing = RenderOptions { deformed: Some(1.0), ..options("u") };
+        assert!(matches!(
+            Scene::build(&mesh, &Fields { point: &point, cell: &[] }, &missing),
+            Err(RenderError::NoDisplacement { .. })
+        ));
+    }
+}

@@ -51,6 +51,18 @@ fn a_linear_field_on_a_cube_shows_the_colour_map_at_known_pixels_with_and_withou
 }
 
 #[test]
+fn a_fixed_range_maps_the_colours_to_it() {
+    let Some(r) = renderer() else { return };
+    let mesh = cube(4, Order::Linear);
+    let point = linear_fields(&mesh, [0.0; 3]);
+    let options = RenderOptions { range: Some((0.0, 2.0)), ..options(false) };
+    let p = r.render(&mesh, &Fields { point: &point, cell: &[] }, &options).expect("renders");
+    for (at, f) in front_points() {
+        assert_colour(&p, at, viridis(f / 2.0), "range 0..2");
+    }
+}
+
+#[test]
 fn where_there_is_no_geometry_the_background_shows_and_the_png_decodes_to_the_same_pixels() {
     let Some(r) = renderer() else { return };
     let mesh = cube(3, Order::Linear);
@@ -128,6 +140,8 @@ fn cell_fields_vector_magnitudes_and_bad_choices() {
     }
     let component = RenderOptions { field: "f".into(), component: Some(1), ..options(false) };
     assert!(matches!(r.render(&mesh, &fields, &component), Err(RenderError::Component { .. })));
+    let inverted = RenderOptions { range: Some((1.0, 0.0)), ..options(false) };
+    assert!(matches!(r.render(&mesh, &fields, &inverted), Err(RenderError::Option { what: "range", .. })));
     let tiny = RenderOptions { width: 10, ..options(false) };
     assert!(matches!(r.render(&mesh, &fields, &tiny), Err(RenderError::Option { what: "size", .. })));
 }
