@@ -16,8 +16,8 @@
 //! 4. [`overlay`]: on the CPU, draw the colour bar, its ticks, the title, and the min/max markers
 //!    and their values with the embedded DejaVu Sans font ([`text`]).
 //!
-//! The pipelines are compiled once per [`Renderer`]; each picture creates its own vertex
-//! buffers and render targets (their sizes are the picture's).
+//! The pipelines, uniforms and bind groups are created once per [`Renderer`]; the vertex buffers
+//! grow when a picture needs more, and the render targets are remade only when the size changes.
 
 pub mod camera;
 pub mod colormap;

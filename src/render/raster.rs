@@ -3,7 +3,7 @@
 //! with rows padded to [`wgpu::COPY_BYTES_PER_ROW_ALIGNMENT`] (256 bytes) and read back.
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use bytemuck::{Pod, Zeroable};
 
@@ -66,12 +66,52 @@ pub struct EdgeVertex {
     pub colour: [f32; 4],
 }
 
-/// The render pipelines and the colour-map table of one device, created once.
+/// The render pipelines, the colour-map table, the frame uniform and its bind groups of one
+/// device, created once; vertex buffers (grown when a picture needs more) and render targets
+/// (remade when the size changes) are kept between pictures.
 pub struct Renderer {
     gpu: Arc<Gpu>,
     surface: wgpu::RenderPipeline,
     edges: wgpu::RenderPipeline,
-    colormap: wgpu::Buffer,
+    frame: wgpu::Buffer,
+    surface_group: wgpu::BindGroup,
+    edge_group: wgpu::BindGroup,
+    cache: Mutex<Cache>,
+}
+
+/// What one picture leaves for the next.
+#[derive(Default)]
+struct Cache {
+    surface: Option<wgpu::Buffer>,
+    edges: Option<wgpu::Buffer>,
+    targets: Option<Targets>,
+}
+
+/// `slot`'s buffer when it holds `bytes`, else a new one of the next power of two.
+fn vertex_buffer<'a>(
+    gpu: &Gpu,
+    slot: &'a mut Option<wgpu::Buffer>,
+    label: &str,
+    bytes: u64,
+) -> Result<&'a wgpu::Buffer, crate::gpu::GpuError> {
+    if slot.as_ref().is_none_or(|b| b.size() < bytes) {
+        let usage = wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST;
+        *slot = Some(gpu.buffer(label, bytes.next_power_of_two(), usage)?);
+    }
+    slot.as_ref().ok_or_else(|| crate::gpu::GpuError::Shape(format!("{label} was not created")))
+}
+
+fn bind(gpu: &Gpu, pipeline: &wgpu::RenderPipeline, label: &str, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+    let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
+        .iter()
+        .enumerate()
+        .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
+        .collect();
+    gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some(label),
+        layout: &pipeline.get_bind_group_layout(0),
+        entries: &entries,
+    })
 }
 
 impl std::fmt::Debug for Renderer {
@@ -160,8 +200,13 @@ impl Renderer {
             wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
         )?;
         gpu.queue.write_buffer(&colormap, 0, bytes);
+        let uniform = wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST;
+        let frame = gpu.buffer("render frame", std::mem::size_of::<Frame>() as u64, uniform)?;
+        let surface_group = bind(&gpu, &surface, "render surface bindings", &[&frame, &colormap]);
+        let edge_group = bind(&gpu, &edges, "render edge bindings", &[&frame]);
         gpu.check("building the render pipelines")?;
-        Ok(Renderer { gpu, surface, edges, colormap })
+        let cache = Mutex::new(Cache::default());
+        Ok(Renderer { gpu, surface, edges, frame, surface_group, edge_group, cache })
     }
 
     /// The device this renderer draws on.
@@ -228,34 +273,19 @@ impl Renderer {
             forward: [f[0] as f32, f[1] as f32, f[2] as f32, 0.0],
             shading: [shading[0], shading[1], 0.0, 0.0],
         };
-        let vertex_usage = wgpu::BufferUsages::VERTEX | wgpu::BufferUsages::COPY_DST;
-        let frame_buffer = gpu.buffer(
-            "render frame",
-            std::mem::size_of::<Frame>() as u64,
-            wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        )?;
-        gpu.queue.write_buffer(&frame_buffer, 0, bytemuck::bytes_of(&frame));
-        let surface_buffer =
-            gpu.buffer("render surface vertices", std::mem::size_of_val(surface.as_slice()) as u64, vertex_usage)?;
-        gpu.queue.write_buffer(&surface_buffer, 0, bytemuck::cast_slice(&surface));
-        let edge_buffer =
-            gpu.buffer("render edge vertices", std::mem::size_of_val(edges.as_slice()) as u64, vertex_usage)?;
-        gpu.queue.write_buffer(&edge_buffer, 0, bytemuck::cast_slice(&edges));
-        let bind = |pipeline: &wgpu::RenderPipeline, label: &str, buffers: &[&wgpu::Buffer]| {
-            let entries: Vec<wgpu::BindGroupEntry<'_>> = buffers
-                .iter()
-                .enumerate()
-                .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
-                .collect();
-            gpu.device.create_bind_group(&wgpu::BindGroupDescriptor {
-                label: Some(label),
-                layout: &pipeline.get_bind_group_layout(0),
-                entries: &entries,
-            })
-        };
-        let surface_group = bind(&self.surface, "render surface bindings", &[&frame_buffer, &self.colormap]);
-        let edge_group = bind(&self.edges, "render edge bindings", &[&frame_buffer]);
-        let targets = Targets::new(gpu, options.width, options.height);
+        gpu.queue.write_buffer(&self.frame, 0, bytemuck::bytes_of(&frame));
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let Cache { surface: surface_slot, edges: edge_slot, targets } = &mut *cache;
+        let surface_bytes: &[u8] = bytemuck::cast_slice(&surface);
+        let surface_buffer = vertex_buffer(gpu, surface_slot, "render surface vertices", surface_bytes.len() as u64)?;
+        gpu.queue.write_buffer(surface_buffer, 0, surface_bytes);
+        let edge_bytes: &[u8] = bytemuck::cast_slice(&edges);
+        let edge_buffer = vertex_buffer(gpu, edge_slot, "render edge vertices", edge_bytes.len() as u64)?;
+        gpu.queue.write_buffer(edge_buffer, 0, edge_bytes);
+        if targets.as_ref().is_none_or(|t| (t.width, t.height) != (options.width, options.height)) {
+            *targets = Some(Targets::new(gpu, options.width, options.height));
+        }
+        let Some(targets) = targets.as_ref() else { return Err(RenderError::Empty) };
         let mut encoder =
             gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("render picture") });
         {
@@ -283,13 +313,13 @@ impl Renderer {
             let [x, y, w, h] = camera.viewport.map(|v| v as f32);
             pass.set_viewport(x, y, w, h, 0.0, 1.0);
             pass.set_pipeline(&self.surface);
-            pass.set_bind_group(0, &surface_group, &[]);
-            pass.set_vertex_buffer(0, surface_buffer.slice(..));
+            pass.set_bind_group(0, &self.surface_group, &[]);
+            pass.set_vertex_buffer(0, surface_buffer.slice(..surface_bytes.len() as u64));
             pass.draw(0..surface.len() as u32, 0..1);
             if !edges.is_empty() {
                 pass.set_pipeline(&self.edges);
-                pass.set_bind_group(0, &edge_group, &[]);
-                pass.set_vertex_buffer(0, edge_buffer.slice(..));
+                pass.set_bind_group(0, &self.edge_group, &[]);
+                pass.set_vertex_buffer(0, edge_buffer.slice(..edge_bytes.len() as u64));
                 pass.draw(0..edges.len() as u32, 0..1);
             }
         }
