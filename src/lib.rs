@@ -10,6 +10,8 @@
 //! | --- | --- |
 //! | [`io`] | readers (Gmsh 2.2/4.1, VTK/VTU, Abaqus, Medit, TetGen) and writers (VTU, VTK, Gmsh 4.1); parsing from bytes, atomic writes |
 //! | [`mesh`] | the validated [`mesh::Mesh`], its validation, geometry, statistics and procedural generators |
+//! | [`render`] | offscreen pictures of a mesh coloured by a field (wgpu), with colour bar and labels |
+//! | [`plot`] | line, scatter and histogram plots as PNG and SVG (plotters) |
 //! | [`cli`] | the `organ-twin` command line |
 //!
 //! Lower layers never import higher ones: `mesh` knows nothing of files or physics.
@@ -20,7 +22,9 @@ pub mod fem;
 pub mod gpu;
 pub mod io;
 pub mod mesh;
+pub mod plot;
 pub mod progress;
+pub mod render;
 pub mod report;
 pub mod solve;
 pub mod twin;

@@ -11,6 +11,7 @@ mod generate;
 mod info;
 mod pictures;
 mod quasi_static;
+mod render;
 mod run;
 mod template;
 
@@ -118,6 +119,8 @@ enum Command {
     /// Write a ready fatigue-test scenario for a standard (ISO 14801, ISO 7206-4), on a generated
     /// idealised implant or on your mesh.
     Template(template::TemplateArgs),
+    /// Render a picture of a result coloured by a field (PNG, offscreen on the GPU or lavapipe).
+    Render(render::RenderArgs),
     /// Convert a mesh between formats (writes .msh as Gmsh 4.1 ASCII, or .vtu).
     Convert {
         /// Input mesh.
@@ -237,6 +240,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )
         }
+        Some(Command::Render(args)) => render::run(args, cli.quiet),
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::Template(args)) => template::run(args, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),
