@@ -10,11 +10,13 @@
 //! | --- | --- |
 //! | [`io`] | readers (Gmsh 2.2/4.1, VTK/VTU, Abaqus, Medit, TetGen) and writers (VTU, VTK, Gmsh 4.1); parsing from bytes, atomic writes |
 //! | [`mesh`] | the validated [`mesh::Mesh`], its validation, geometry, statistics and procedural generators |
+//! | [`fatigue`] | stress-life fatigue of superposed load cases: S-N curves, mean-stress corrections, rainflow, Miner, Findley, material library |
 //! | [`cli`] | the `organ-twin` command line |
 //!
 //! Lower layers never import higher ones: `mesh` knows nothing of files or physics.
 
 pub mod cli;
+pub mod fatigue;
 pub mod fem;
 pub mod gpu;
 pub mod io;
