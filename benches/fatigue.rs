@@ -57,7 +57,7 @@ fn throughput(c: &mut Criterion) {
         let p = FatigueParams { criterion, design_life: 1e6, ..FatigueParams::default() };
         group.bench_function(name, |b| b.iter(|| assess(black_box(&s), &loading, &p).expect("valid")));
     }
-    // Findley searches ~500 planes × 8 directions per point: far fewer points.
+    // Findley searches ~220 grid planes + 72 refinements × 8 directions per point: fewer points.
     let few = stresses(50);
     group.throughput(Throughput::Elements((50 * samples) as u64));
     let p = FatigueParams { criterion: Crit::Findley { k: 0.3, step: 10.0 }, ..FatigueParams::default() };

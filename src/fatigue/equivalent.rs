@@ -146,6 +146,15 @@ mod tests {
     }
 
     #[test]
+    fn signs_follow_the_trace_and_the_largest_principal() {
+        let compression = [-300.0, 50.0, 0.0, 0.0, 0.0, 0.0];
+        assert_eq!(max_abs_principal(&compression), -300.0);
+        assert_eq!(signed_von_mises(&compression), -von_mises(&compression));
+        let shear = [0.0, 0.0, 0.0, 10.0, 0.0, 0.0];
+        assert!((signed_von_mises(&shear) - 10.0 * 3f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
     fn quadratic_form_equals_the_assembled_tensor() {
         let unit = [[100.0, -40.0, 25.0, 30.0, -12.0, 8.0], [-5.0, 60.0, -20.0, 0.0, 14.0, -9.0]];
         let mut f = VonMisesForm::default();

@@ -2,8 +2,11 @@
 //! against its serial oracle, the history safety factor's defining property, and the bone
 //! strain check.
 
+use organ_twin::fatigue::assess::equivalent_history;
 use organ_twin::fatigue::bone::{strain_risk, BoneStrainLimits};
 use organ_twin::fatigue::library::NAMES;
+use organ_twin::fatigue::miner::{self, Block};
+use organ_twin::fatigue::rainflow;
 use organ_twin::fatigue::{
     assess, assess_point, assess_serial, Criterion, FatigueError, FatigueParams, Loading, Marin, Material, MeanStress,
     SnCurve, SnData,
@@ -125,6 +128,31 @@ fn parallel_assessment_equals_the_serial_oracle() {
         assert_eq!(par, ser, "{criterion:?}");
         assert!(par.iter().any(|q| q.damage > 0.0) && par.iter().any(|q| q.safety_factor > 1.0), "{criterion:?}");
     }
+}
+
+#[test]
+fn rainflow_table_of_the_equivalent_history_reproduces_the_damage() {
+    // The lead's CSV path: equivalent_history → rainflow::count → Miner, against assess.
+    let (stresses, loading) = random_problem(5, 500);
+    // Three times the random stresses: peaks above Ti-6Al-4V ELI's 500 MPa endurance (SWT: no
+    // static-failure cut-off of Goodman).
+    let stresses: Vec<[f64; 6]> = stresses.iter().map(|s| s.map(|v| 3.0 * v)).collect();
+    let Loading::History { samples } = &loading else { unreachable!() };
+    let p =
+        FatigueParams { criterion: Criterion::MaxPrincipal, mean_stress: MeanStress::Swt, ..FatigueParams::default() };
+    let points = assess(&stresses, &loading, &p).unwrap();
+    for (i, q) in points.iter().enumerate() {
+        let series = equivalent_history(&stresses[2 * i..2 * i + 2], samples, p.criterion).unwrap();
+        let blocks: Vec<Block> = rainflow::count(&series)
+            .iter()
+            .map(|c| Block { amplitude: c.amplitude(), mean: c.mean, cycles: c.count })
+            .collect();
+        let d = p.design_life * miner::damage(&blocks, &p.sn, p.mean_stress, p.ultimate_strength, p.yield_strength);
+        // Same cycles; assess sums 1/N through ln N (a few ulps of ln N ≈ 20): 1e-12.
+        assert!((q.damage - d).abs() <= 1e-12 * d.max(1e-300), "point {i}: {} vs {d}", q.damage);
+        assert!(d > 0.0, "point {i} takes damage (the test would be empty)");
+    }
+    assert!(equivalent_history(&stresses[..2], samples, Criterion::Findley { k: 0.3, step: 10.0 }).is_none());
 }
 
 #[test]
