@@ -336,8 +336,10 @@ impl<'a> Plan<'a> {
         let (su, sy, ms) = (p.ultimate_strength, p.yield_strength, p.mean_stress);
         s.form.set(unit);
         s.series.clear();
-        for c in self.coefficients.chunks_exact(self.cases) {
-            s.series.push(equivalent_of(p.criterion, unit, &s.form, c).unwrap_or(0.0));
+        if p.criterion == Criterion::MaxPrincipal {
+            s.series.extend(self.coefficients.chunks_exact(self.cases).map(|c| max_abs_principal(&combine(unit, c))));
+        } else {
+            s.form.series_into(&self.coefficients, &mut s.series);
         }
         count_into(&s.series, &mut s.stack, &mut s.cycles);
         let (mut per_rep, mut worst) = (0.0, (0.0, 0.0, 0.0));

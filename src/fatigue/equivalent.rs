@@ -96,6 +96,26 @@ impl VonMisesForm {
         }
     }
 
+    /// Appends the signed von Mises stress of every sample of `coefficients` (row-major, one
+    /// row of `cases` coefficients per sample) to `out`.
+    pub fn series_into(&self, coefficients: &[f64], out: &mut Vec<f64>) {
+        if self.cases == 2 {
+            // The common two-load-case form, in one tight loop.
+            let (q0, q1, q3, t0, t1) = (self.q[0], self.q[1], self.q[3], self.trace[0], self.trace[1]);
+            out.extend(coefficients.chunks_exact(2).map(|c| {
+                let (a, b) = (c[0], c[1]);
+                let vm = (a * (q0 * a + q1 * b) + q3 * b * b).max(0.0).sqrt();
+                if a * t0 + b * t1 < 0.0 {
+                    -vm
+                } else {
+                    vm
+                }
+            }));
+        } else {
+            out.extend(coefficients.chunks_exact(self.cases).map(|c| self.signed(c)));
+        }
+    }
+
     /// Signed von Mises of `Σ c_k σ_k` (Q is kept upper-triangular with doubled off-diagonals).
     #[inline]
     pub fn signed(&self, c: &[f64]) -> f64 {
@@ -169,6 +189,11 @@ mod tests {
             assert!((f.signed(&c) - direct).abs() < 1e-12 * direct.abs().max(1.0));
             // The general path (three cases, the first split in two halves) gives the same.
             assert!((f3.signed(&c3) - direct).abs() < 1e-12 * direct.abs().max(1.0));
+            let (mut two, mut three) = (Vec::new(), Vec::new());
+            f.series_into(&c, &mut two);
+            f3.series_into(&c3, &mut three);
+            assert_eq!(two[0], f.signed(&c));
+            assert!((three[0] - direct).abs() < 1e-12 * direct.abs().max(1.0));
             assert!((von_mises(&s) - crate::fem::post::von_mises(&s)).abs() < 1e-12 * direct.abs());
         }
     }
