@@ -342,25 +342,31 @@ impl<'a> Plan<'a> {
             s.form.series_into(&self.coefficients, &mut s.series);
         }
         count_into(&s.series, &mut s.stack, &mut s.cycles);
-        let (mut per_rep, mut worst) = (0.0, (0.0, 0.0, 0.0));
+        let (mut per_rep, mut worst, mut worst_count) = (0.0, (0.0, 0.0, 0.0), 0.0);
         s.damaging.clear();
-        s.amplitudes.clear();
         for c in &s.cycles {
             let (a, m) = (c.amplitude(), c.mean);
             let sar = ms.equivalent_amplitude(a, m, su, sy);
-            per_rep += c.count * self.log_sn.damage(sar.ln());
+            if sar >= self.endurance {
+                per_rep += c.count * self.log_sn.damage(sar.ln());
+            }
             if sar > worst.2 {
-                worst = (a, m, sar);
+                (worst, worst_count) = ((a, m, sar), c.count);
             }
-            // Cycles that stay under the knee up to the largest load factor never count.
-            let top = ms.equivalent_amplitude(MAX_LOAD_FACTOR * a, MAX_LOAD_FACTOR * m, su, sy);
-            if top >= self.endurance && a > 0.0 {
-                if ms.is_homogeneous() {
-                    s.amplitudes.push((sar.ln(), c.count));
-                } else {
-                    s.damaging.push((a, m, c.count));
-                }
+            if a > 0.0 {
+                s.damaging.push((a, m, c.count));
             }
+        }
+        // The worst cycle alone reaches the design life at its own closed-form factor, and more
+        // cycles only add damage: that factor (1e-9 above, for rounding at the knee) bounds the
+        // root, and cycles still under the knee there never count.
+        let bound = ms.safety_factor(worst.0, worst.1, p.sn.strength(p.design_life * worst_count), su, sy);
+        let bound = if bound.is_finite() { (bound * (1.0 + 1e-9)).min(MAX_LOAD_FACTOR) } else { MAX_LOAD_FACTOR };
+        let endurance = self.endurance;
+        s.damaging.retain(|&(a, m, _)| ms.equivalent_amplitude(bound * a, bound * m, su, sy) >= endurance);
+        s.amplitudes.clear();
+        if ms.is_homogeneous() {
+            s.amplitudes.extend(s.damaging.iter().map(|&(a, m, n)| (ms.equivalent_amplitude(a, m, su, sy).ln(), n)));
         }
         let safety = if ms.is_homogeneous() {
             self.homogeneous_factor(&s.amplitudes)
