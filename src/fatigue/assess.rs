@@ -1,6 +1,8 @@
 //! Per-point fatigue assessment of a superposed loading.
 //!
-//! In linear elasticity the stress at a point is `σ(t) = Σ_k c_k(t) σ_k`, σ_k its stress under
+//! An evaluation point is whatever the caller passes stresses for (recovered nodal stresses or
+//! quadrature-point stresses); the module never sees the mesh. In linear elasticity the stress
+//! at a point is `σ(t) = Σ_k c_k(t) σ_k`, σ_k its stress under
 //! unit load case k. For every point:
 //!
 //! 1. **Loading.** [`Loading::Constant`]: one cycle between `σ_max = Σ max_k σ_k` and

@@ -190,6 +190,24 @@ fn history_safety_factor_gives_the_design_life() {
 }
 
 #[test]
+fn marin_factors_scale_the_safety_factor() {
+    // Without a mean-stress correction n = k S_N / σ_a: the Marin product scales n exactly,
+    // below the knee (S_N on the line) and beyond it (k S_e).
+    // σ_a = 600 MPa, above Ti-6Al-4V ELI's 500 MPa endurance: a finite life to compare.
+    let (s, loading) = (vec![[1.0, 0.0, 0.0, 0.0, 0.0, 0.0]], Loading::from_r(vec![600.0 * MPA], -1.0).unwrap());
+    let marin = Marin { surface: 0.8, size: 0.9, reliability: 0.868 };
+    for design_life in [1e5, 1e8] {
+        let plain = FatigueParams { mean_stress: MeanStress::None, design_life, ..FatigueParams::default() };
+        let mut reduced = plain.clone();
+        reduced.sn = reduced.sn.with_marin(marin).unwrap();
+        let (a, b) = (assess_point(&s, &loading, &plain).unwrap(), assess_point(&s, &loading, &reduced).unwrap());
+        // One multiplication apart: 1e-14.
+        assert!((b.safety_factor / a.safety_factor / marin.factor() - 1.0).abs() < 1e-14, "N {design_life}");
+        assert!(b.life < a.life, "a weaker surface shortens the life");
+    }
+}
+
+#[test]
 fn bone_strain_risk_of_uniaxial_compression() {
     // Cortical bone, E = 17.9 GPa, ν = 0.3, uniaxial compression σ: ε₃ = σ/E, ε₁ = −ν σ/E.
     let (e, nu, sigma) = (17.9e9, 0.3, -150.0 * MPA);
