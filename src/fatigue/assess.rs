@@ -20,7 +20,7 @@
 //!    gives exactly the design life. Constant: the closed forms of [`MeanStress::safety_factor`]
 //!    against `S_N = S(design life)` — beyond the knee, the infinite-life factor against the
 //!    endurance strength. History: [`super::miner::load_factor`]. Reported within
-//!    [`MIN_LOAD_FACTOR`, `MAX_LOAD_FACTOR`] = [1e-6, 1e3] (an unloaded point reports 1e3).
+//!    [1e-6, 1e3] ([`MIN_LOAD_FACTOR`], [`MAX_LOAD_FACTOR`]) (an unloaded point reports 1e3).
 //!
 //! The reported cycle (`alternating`, `mean`, `equivalent`) is the one of largest σ_ar. For
 //! Findley on a history the safety factor is solved on the critical plane and direction found at

@@ -11,7 +11,7 @@
 //! linearly in (log N, log S). Above the first row the first segment is extrapolated; the last
 //! row is the knee: amplitudes below S_last have infinite life and `S(N) = S_last` beyond N_last.
 //!
-//! **Default rule** (a common tool convention, DOMAIN.md §3 [V]): when only S_u and the endurance
+//! **Default rule** (a common tool convention, DOMAIN.md §3 \[V\]): when only S_u and the endurance
 //! strength S_e are known, the table `(10³, 0.9 S_u), (10⁷, S_e)`.
 //!
 //! **Marin factors** `k = k_surface · k_size · k_reliability`, each in (0, 1], scale the whole
