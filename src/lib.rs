@@ -10,8 +10,10 @@
 //! | --- | --- |
 //! | [`io`] | readers (Gmsh 2.2/4.1, VTK/VTU, Abaqus, Medit, TetGen) and writers (VTU, VTK, Gmsh 4.1); parsing from bytes, atomic writes |
 //! | [`mesh`] | the validated [`mesh::Mesh`], its validation, geometry, statistics and procedural generators |
+//! | [`fatigue`] | stress-life fatigue of superposed load cases: S-N curves, mean-stress corrections, rainflow, Miner, Findley, material library |
 //! | [`render`] | offscreen pictures of a mesh coloured by a field (wgpu), with colour bar and labels |
 //! | [`plot`] | line, scatter and histogram plots as PNG and SVG (plotters) |
+//! | [`report`] | `report.html`: self-contained run reports, one section per analysis |
 //! | [`cli`] | the `organ-twin` command line |
 //!
 //! Lower layers never import higher ones: `mesh` knows nothing of files or physics.

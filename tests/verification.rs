@@ -44,3 +44,9 @@ mod gpu_solver;
 
 #[path = "verification/amg.rs"]
 mod amg;
+
+#[path = "verification/fatigue.rs"]
+mod fatigue;
+
+#[path = "verification/fatigue_inputs.rs"]
+mod fatigue_inputs;

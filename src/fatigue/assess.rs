@@ -1,6 +1,8 @@
 //! Per-point fatigue assessment of a superposed loading.
 //!
-//! In linear elasticity the stress at a point is `σ(t) = Σ_k c_k(t) σ_k`, σ_k its stress under
+//! An evaluation point is whatever the caller passes stresses for (recovered nodal stresses or
+//! quadrature-point stresses); the module never sees the mesh. In linear elasticity the stress
+//! at a point is `σ(t) = Σ_k c_k(t) σ_k`, σ_k its stress under
 //! unit load case k. For every point:
 //!
 //! 1. **Loading.** [`Loading::Constant`]: one cycle between `σ_max = Σ max_k σ_k` and
@@ -18,7 +20,7 @@
 //!    gives exactly the design life. Constant: the closed forms of [`MeanStress::safety_factor`]
 //!    against `S_N = S(design life)` — beyond the knee, the infinite-life factor against the
 //!    endurance strength. History: [`super::miner::load_factor`]. Reported within
-//!    [`MIN_LOAD_FACTOR`, `MAX_LOAD_FACTOR`] = [1e-6, 1e3] (an unloaded point reports 1e3).
+//!    [1e-6, 1e3] ([`MIN_LOAD_FACTOR`], [`MAX_LOAD_FACTOR`]) (an unloaded point reports 1e3).
 //!
 //! The reported cycle (`alternating`, `mean`, `equivalent`) is the one of largest σ_ar. For
 //! Findley on a history the safety factor is solved on the critical plane and direction found at
@@ -33,9 +35,9 @@ use super::error::{finite, positive, FatigueError};
 use super::findley::{self, FindleyHistory, PlaneSet};
 use super::library::Material;
 use super::mean_stress::MeanStress;
-use super::miner::{load_factor, MAX_LOAD_FACTOR, MIN_LOAD_FACTOR};
+use super::miner::{load_factor_log, MAX_LOAD_FACTOR, MIN_LOAD_FACTOR};
 use super::rainflow::{count_into, Cycle};
-use super::sn::SnCurve;
+use super::sn::{LogSn, SnCurve};
 
 /// The loading as coefficients of the unit load cases.
 #[derive(Debug, Clone, PartialEq)]
@@ -273,13 +275,15 @@ struct Plan<'a> {
     strength: f64,
     /// Endurance strength (0 without a knee).
     endurance: f64,
+    /// The S-N curve in log space.
+    log_sn: LogSn,
 }
 
 impl<'a> Plan<'a> {
     fn new(stresses: &[[f64; 6]], loading: &Loading, params: &'a FatigueParams) -> Result<Self, FatigueError> {
         params.validate()?;
         let cases = loading.validate()?;
-        if stresses.is_empty() || stresses.len() % cases != 0 {
+        if stresses.is_empty() || !stresses.len().is_multiple_of(cases) {
             return Err(FatigueError::StressLayout { len: stresses.len(), cases });
         }
         for (i, s) in stresses.iter().enumerate() {
@@ -297,7 +301,8 @@ impl<'a> Plan<'a> {
         };
         let strength = params.sn.strength(params.design_life);
         let endurance = params.sn.endurance().unwrap_or(0.0);
-        Ok(Self { params, cases, coefficients, history, planes, strength, endurance })
+        let log_sn = LogSn::new(&params.sn);
+        Ok(Self { params, cases, coefficients, history, planes, strength, endurance, log_sn })
     }
 
     fn point(&self, unit: &[[f64; 6]], s: &mut Scratch) -> PointFatigue {
@@ -330,38 +335,67 @@ impl<'a> Plan<'a> {
 
     fn proportional_history(&self, unit: &[[f64; 6]], s: &mut Scratch) -> PointFatigue {
         let p = self.params;
-        let (su, sy) = (p.ultimate_strength, p.yield_strength);
+        let (su, sy, ms) = (p.ultimate_strength, p.yield_strength, p.mean_stress);
         s.form.set(unit);
         s.series.clear();
-        for c in self.coefficients.chunks_exact(self.cases) {
-            s.series.push(equivalent_of(p.criterion, unit, &s.form, c).unwrap_or(0.0));
+        if p.criterion == Criterion::MaxPrincipal {
+            s.series.extend(self.coefficients.chunks_exact(self.cases).map(|c| max_abs_principal(&combine(unit, c))));
+        } else {
+            s.form.series_into(&self.coefficients, &mut s.series);
         }
         count_into(&s.series, &mut s.stack, &mut s.cycles);
-        let (mut per_rep, mut worst) = (0.0, (0.0, 0.0, 0.0));
+        let (mut per_rep, mut worst, mut worst_count) = (0.0, (0.0, 0.0, 0.0), 0.0);
         s.damaging.clear();
         for c in &s.cycles {
             let (a, m) = (c.amplitude(), c.mean);
-            let sar = p.mean_stress.equivalent_amplitude(a, m, su, sy);
-            per_rep += c.count / p.sn.life(sar);
-            if sar > worst.2 {
-                worst = (a, m, sar);
+            let sar = ms.equivalent_amplitude(a, m, su, sy);
+            if sar >= self.endurance {
+                per_rep += c.count * self.log_sn.damage(sar.ln());
             }
-            // Cycles that stay under the knee up to the largest load factor never count.
-            let top = p.mean_stress.equivalent_amplitude(MAX_LOAD_FACTOR * a, MAX_LOAD_FACTOR * m, su, sy);
-            if top >= self.endurance && a > 0.0 {
+            if sar > worst.2 {
+                (worst, worst_count) = ((a, m, sar), c.count);
+            }
+            if a > 0.0 {
                 s.damaging.push((a, m, c.count));
             }
         }
-        let damaging = &s.damaging;
-        let safety = load_factor(|l| {
-            let d: f64 = damaging
-                .iter()
-                .map(|&(a, m, n)| n / p.sn.life(p.mean_stress.equivalent_amplitude(l * a, l * m, su, sy)))
-                .sum();
-            p.design_life * d
-        });
-        let life = super::miner::life(per_rep);
-        self.result(worst.0, worst.1, worst.2, life, safety)
+        // The worst cycle alone reaches the design life at its own closed-form factor, and more
+        // cycles only add damage: that factor (1e-9 above, for rounding at the knee) bounds the
+        // root, and cycles still under the knee there never count.
+        let bound = ms.safety_factor(worst.0, worst.1, p.sn.strength(p.design_life * worst_count), su, sy);
+        let bound = if bound.is_finite() { (bound * (1.0 + 1e-9)).min(MAX_LOAD_FACTOR) } else { MAX_LOAD_FACTOR };
+        let endurance = self.endurance;
+        s.damaging.retain(|&(a, m, _)| ms.equivalent_amplitude(bound * a, bound * m, su, sy) >= endurance);
+        s.amplitudes.clear();
+        if ms.is_homogeneous() {
+            s.amplitudes.extend(s.damaging.iter().map(|&(a, m, n)| (ms.equivalent_amplitude(a, m, su, sy).ln(), n)));
+        }
+        let safety = if ms.is_homogeneous() {
+            self.homogeneous_factor(&s.amplitudes)
+        } else {
+            let damaging = &s.damaging;
+            load_factor_log(
+                |x| {
+                    let l = x.exp();
+                    let d: f64 = damaging
+                        .iter()
+                        .map(|&(a, m, n)| n * self.log_sn.damage(ms.equivalent_amplitude(l * a, l * m, su, sy).ln()))
+                        .sum();
+                    (p.design_life * d).ln()
+                },
+                self.log_sn.slope(),
+            )
+        };
+        self.result(worst.0, worst.1, worst.2, super::miner::life(per_rep), safety)
+    }
+
+    /// The load factor of cycles `(ln σ_ar, count)` whose σ_ar scales with the load.
+    fn homogeneous_factor(&self, cycles: &[(f64, f64)]) -> f64 {
+        let ln_life = self.params.design_life.ln();
+        load_factor_log(
+            |x| cycles.iter().map(|&(ln_s, n)| n * self.log_sn.damage(x + ln_s)).sum::<f64>().ln() + ln_life,
+            self.log_sn.slope(),
+        )
     }
 
     fn findley_constant(&self, unit: &[[f64; 6]], k: f64) -> PointFatigue {
@@ -380,11 +414,12 @@ impl<'a> Plan<'a> {
         let planes = self.planes.as_ref().expect("Findley plan has planes");
         let plane = s.findley.critical(unit, &self.coefficients, k, planes, &p.sn);
         s.findley.cycles_on(unit, &self.coefficients, k, &plane, &mut s.amplitudes);
-        let endurance = self.endurance;
-        s.amplitudes.retain(|&(sar, _)| sar > 0.0 && MAX_LOAD_FACTOR * sar >= endurance);
-        let amplitudes = &s.amplitudes;
-        let safety =
-            load_factor(|l| p.design_life * amplitudes.iter().map(|&(sar, n)| n / p.sn.life(l * sar)).sum::<f64>());
+        let ln_endurance = self.endurance.ln();
+        s.amplitudes.retain_mut(|c| {
+            c.0 = c.0.ln();
+            c.0 + MAX_LOAD_FACTOR.ln() >= ln_endurance
+        });
+        let safety = self.homogeneous_factor(&s.amplitudes);
         let r = self.result(
             plane.shear_amplitude,
             plane.normal_max,

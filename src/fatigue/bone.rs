@@ -4,7 +4,7 @@
 //! [`crate::fem::post`] stores them), the risk ratio is
 //! `max(ε₁ / ε_t, −ε₃ / ε_c, 0)`: 1 means a principal strain reaches its limit. The default
 //! limits, 0.73 % in tension and 1.04 % in compression, are those used in femur-strength FE
-//! (DOMAIN.md §3 [R]).
+//! (DOMAIN.md §3 \[R\]).
 
 use super::equivalent::principal;
 use super::error::{positive, FatigueError};

@@ -96,20 +96,44 @@ impl VonMisesForm {
         }
     }
 
+    /// Appends the signed von Mises stress of every sample of `coefficients` (row-major, one
+    /// row of `cases` coefficients per sample) to `out`.
+    pub fn series_into(&self, coefficients: &[f64], out: &mut Vec<f64>) {
+        if self.cases == 2 {
+            // The common two-load-case form, in one tight loop.
+            let (q0, q1, q3, t0, t1) = (self.q[0], self.q[1], self.q[3], self.trace[0], self.trace[1]);
+            out.extend(coefficients.chunks_exact(2).map(|c| {
+                let (a, b) = (c[0], c[1]);
+                let vm = (a * (q0 * a + q1 * b) + q3 * b * b).max(0.0).sqrt();
+                if a * t0 + b * t1 < 0.0 {
+                    -vm
+                } else {
+                    vm
+                }
+            }));
+        } else {
+            out.extend(coefficients.chunks_exact(self.cases).map(|c| self.signed(c)));
+        }
+    }
+
     /// Signed von Mises of `Σ c_k σ_k` (Q is kept upper-triangular with doubled off-diagonals).
     #[inline]
     pub fn signed(&self, c: &[f64]) -> f64 {
         let n = self.cases;
-        let (mut vm2, mut tr) = (0.0, 0.0);
-        for k in 0..n {
-            let row = &self.q[k * n..k * n + n];
-            let mut acc = 0.0;
-            for l in k..n {
-                acc += row[l] * c[l];
+        let (vm2, tr) = if n == 2 {
+            // The common two-load-case form, unrolled.
+            let q = &self.q[..4];
+            (c[0] * (q[0] * c[0] + q[1] * c[1]) + q[3] * c[1] * c[1], c[0] * self.trace[0] + c[1] * self.trace[1])
+        } else {
+            let (mut vm2, mut tr) = (0.0, 0.0);
+            for k in 0..n {
+                let row = &self.q[k * n + k..k * n + n];
+                let acc: f64 = row.iter().zip(&c[k..n]).map(|(q, c)| q * c).sum();
+                vm2 += c[k] * acc;
+                tr += c[k] * self.trace[k];
             }
-            vm2 += c[k] * acc;
-            tr += c[k] * self.trace[k];
-        }
+            (vm2, tr)
+        };
         let vm = vm2.max(0.0).sqrt();
         if tr < 0.0 {
             -vm
@@ -142,14 +166,34 @@ mod tests {
     }
 
     #[test]
+    fn signs_follow_the_trace_and_the_largest_principal() {
+        let compression = [-300.0, 50.0, 0.0, 0.0, 0.0, 0.0];
+        assert_eq!(max_abs_principal(&compression), -300.0);
+        assert_eq!(signed_von_mises(&compression), -von_mises(&compression));
+        let shear = [0.0, 0.0, 0.0, 10.0, 0.0, 0.0];
+        assert!((signed_von_mises(&shear) - 10.0 * 3f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
     fn quadratic_form_equals_the_assembled_tensor() {
         let unit = [[100.0, -40.0, 25.0, 30.0, -12.0, 8.0], [-5.0, 60.0, -20.0, 0.0, 14.0, -9.0]];
         let mut f = VonMisesForm::default();
         f.set(&unit);
         for c in [[1.0, 0.0], [0.3, -2.0], [-1.0, -0.5]] {
+            let three = [unit[0], unit[1], unit[0]];
+            let mut f3 = VonMisesForm::default();
+            f3.set(&three);
+            let c3 = [0.5 * c[0], c[1], 0.5 * c[0]];
             let s: [f64; 6] = std::array::from_fn(|i| c[0] * unit[0][i] + c[1] * unit[1][i]);
             let direct = signed_von_mises(&s);
             assert!((f.signed(&c) - direct).abs() < 1e-12 * direct.abs().max(1.0));
+            // The general path (three cases, the first split in two halves) gives the same.
+            assert!((f3.signed(&c3) - direct).abs() < 1e-12 * direct.abs().max(1.0));
+            let (mut two, mut three) = (Vec::new(), Vec::new());
+            f.series_into(&c, &mut two);
+            f3.series_into(&c3, &mut three);
+            assert_eq!(two[0], f.signed(&c));
+            assert!((three[0] - direct).abs() < 1e-12 * direct.abs().max(1.0));
             assert!((von_mises(&s) - crate::fem::post::von_mises(&s)).abs() < 1e-12 * direct.abs());
         }
     }

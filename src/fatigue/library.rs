@@ -1,6 +1,6 @@
 //! Built-in fatigue materials: elastic constants, strengths and S-N data, each with its source.
 //!
-//! Values come from `DOMAIN.md` §3 with its certainty tags ([V] read in a primary source, [R]
+//! Values come from `DOMAIN.md` §3 with its certainty tags (\[V\] read in a primary source, \[R\]
 //! commonly quoted, not confirmed). Every entry here is a **typical literature value**
 //! (`typical = true`), none certified data: a device submission must replace them with the
 //! supplier's certified values. Strengths are specification minimums where the standard gives

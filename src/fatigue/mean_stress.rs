@@ -15,7 +15,7 @@
 //! `n σ_a / (1 − n σ_m/S_u) = S_N ⇔ 1/n = σ_a/S_N + σ_m/S_u`.
 //!
 //! **Compressive means** (σ_m ≤ 0) are *neutral* for Goodman, Gerber and Soderberg: σ_ar = σ_a,
-//! as implant practice does (DOMAIN.md §3 [R]) — no benefit is taken from compression. A tensile
+//! as implant practice does (DOMAIN.md §3 \[R\]) — no benefit is taken from compression. A tensile
 //! mean at or beyond S_u (S_y for Soderberg) is a static failure: σ_ar = ∞, life 0.
 //! **SWT and Walker** with σ_max ≤ 0 (the whole cycle in compression) do no damage: σ_ar = 0.
 //! Walker with γ = 1 is no correction, γ = ½ is SWT.

@@ -59,19 +59,39 @@ pub fn life(damage_per_repetition: f64) -> f64 {
 /// The load factor λ ∈ [MIN_LOAD_FACTOR, MAX_LOAD_FACTOR] with `damage(λ) = 1`, for a
 /// non-decreasing `damage` (the damage for the design life at load factor λ).
 pub fn load_factor(damage: impl Fn(f64) -> f64) -> f64 {
-    let h = |x: f64| damage(x.exp()).ln();
+    load_factor_log(|x| damage(x.exp()).ln(), 6.0)
+}
+
+/// [`load_factor`] on `h(x) = ln D(eˣ)`, with `slope` a guess of `dh/dx` (the S-N curve's
+/// exponent −1/b): the first step from λ = 1 is the Newton step of that slope.
+pub(crate) fn load_factor_log(h: impl Fn(f64) -> f64, slope: f64) -> f64 {
     let (xmin, xmax) = (MIN_LOAD_FACTOR.ln(), MAX_LOAD_FACTOR.ln());
-    if h(xmax) < 0.0 {
-        return MAX_LOAD_FACTOR;
-    }
-    // Bracket [lo, hi] with h(lo) < 0 ≤ h(hi), by decades from λ = 1.
-    let decade = std::f64::consts::LN_10;
     let h0 = h(0.0);
+    if h0 == 0.0 {
+        return 1.0;
+    }
+    // Bracket [lo, hi] with h(lo) < 0 ≤ h(hi): the guessed step first, then doubling steps
+    // (a decade where h is not finite), clipped to [xmin, xmax].
+    let first = if h0.is_finite() { (h0.abs() / slope).max(1e-6) } else { std::f64::consts::LN_10 };
     let (mut lo, mut hlo, mut hi, mut hhi);
-    if h0 >= 0.0 {
+    let mut step = first;
+    if h0 < 0.0 {
+        (lo, hlo) = (0.0, h0);
+        loop {
+            hi = (lo + step).min(xmax);
+            hhi = h(hi);
+            if hhi >= 0.0 {
+                break;
+            }
+            if hi >= xmax {
+                return MAX_LOAD_FACTOR;
+            }
+            (lo, hlo, step) = (hi, hhi, 2.0 * step);
+        }
+    } else {
         (hi, hhi) = (0.0, h0);
         loop {
-            lo = (hi - decade).max(xmin);
+            lo = (hi - step).max(xmin);
             hlo = h(lo);
             if hlo < 0.0 {
                 break;
@@ -79,33 +99,27 @@ pub fn load_factor(damage: impl Fn(f64) -> f64) -> f64 {
             if lo <= xmin {
                 return MIN_LOAD_FACTOR;
             }
-            (hi, hhi) = (lo, hlo);
-        }
-    } else {
-        (lo, hlo) = (0.0, h0);
-        loop {
-            hi = (lo + decade).min(xmax);
-            hhi = h(hi);
-            if hhi >= 0.0 {
-                break;
-            }
-            (lo, hlo) = (hi, hhi);
+            (hi, hhi, step) = (lo, hlo, 2.0 * step);
         }
     }
-    // Illinois false position; bisection when an end is not finite. 1e-12 in ln λ is a relative
-    // 1e-12 in λ, far below any material datum's precision.
+    // Illinois false position; bisection when an end is not finite. Stops when L·D is within
+    // 1e-12 of 1 or the bracket within 1e-12 in ln λ (a relative 1e-12 in λ, far below any
+    // material datum's precision; the latter at a knee jump).
     let mut side = 0;
     for _ in 0..200 {
         if hi - lo <= 1e-12 {
             break;
         }
         let x = if hlo.is_finite() && hhi.is_finite() && hhi > hlo {
-            (lo - hlo * (hi - lo) / (hhi - hlo)).clamp(lo, hi)
+            lo - hlo * (hi - lo) / (hhi - hlo)
         } else {
             0.5 * (lo + hi)
         };
         let x = if x <= lo || x >= hi { 0.5 * (lo + hi) } else { x };
         let hx = h(x);
+        if hx.abs() <= 1e-12 {
+            return x.exp();
+        }
         if hx < 0.0 {
             (lo, hlo) = (x, hx);
             if side == -1 {
@@ -118,9 +132,6 @@ pub fn load_factor(damage: impl Fn(f64) -> f64) -> f64 {
                 hlo *= 0.5;
             }
             side = 1;
-        }
-        if hx == 0.0 {
-            return x.exp();
         }
     }
     (0.5 * (lo + hi)).exp()

@@ -17,7 +17,7 @@
 //! | [`rainflow`] | ASTM E1049-85 rainflow counting |
 //! | [`miner`] | Palmgren–Miner damage and the load factor for a target damage |
 //! | [`library`] | built-in implant materials with sources |
-//! | [`assess`] | the per-point evaluation: [`assess::assess`] |
+//! | [`mod@assess`] | the per-point evaluation: [`fn@assess`] |
 //! | [`bone`] | principal-strain overload risk of bone |
 //! | [`error`] | [`FatigueError`] |
 

@@ -11,7 +11,7 @@
 //! linearly in (log N, log S). Above the first row the first segment is extrapolated; the last
 //! row is the knee: amplitudes below S_last have infinite life and `S(N) = S_last` beyond N_last.
 //!
-//! **Default rule** (a common tool convention, DOMAIN.md §3 [V]): when only S_u and the endurance
+//! **Default rule** (a common tool convention, DOMAIN.md §3 \[V\]): when only S_u and the endurance
 //! strength S_e are known, the table `(10³, 0.9 S_u), (10⁷, S_e)`.
 //!
 //! **Marin factors** `k = k_surface · k_size · k_reliability`, each in (0, 1], scale the whole
@@ -200,6 +200,65 @@ impl SnCurve {
     }
 }
 
+/// A validated curve in log space for the hot loops: `ln N` as a piecewise-linear function of
+/// `ln σ_a`, Marin factors applied, with the same segments and knee as [`SnCurve::life`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct LogSn {
+    /// `ln` of the endurance strength (amplitudes below it: infinite life); −∞ without a knee.
+    ln_knee: f64,
+    /// Segments `(ln S_lo, ln S_hi, ln N at S_hi, d ln N / d ln S)` in decreasing strength; the
+    /// first extends upwards, the last down to the knee.
+    segments: Vec<(f64, f64, f64, f64)>,
+}
+
+impl LogSn {
+    /// The log-space form of the validated curve `c`.
+    pub(crate) fn new(c: &SnCurve) -> Self {
+        let ln_k = c.marin.factor().ln();
+        match &c.data {
+            SnData::Basquin { coefficient, exponent, knee_cycles } => {
+                // ln N = ln ½ + (ln σ − ln(k σ'_f)) / b.
+                let ln_sf = ln_k + coefficient.ln();
+                let ln_knee = knee_cycles.map_or(f64::NEG_INFINITY, |ne| ln_sf + exponent * (2.0 * ne).ln());
+                Self { ln_knee, segments: vec![(f64::NEG_INFINITY, ln_sf, 0.5f64.ln(), 1.0 / exponent)] }
+            }
+            SnData::Table { points } => {
+                let segments = points
+                    .windows(2)
+                    .map(|w| {
+                        let (hi, lo) = ((w[0].1.ln() + ln_k, w[0].0.ln()), (w[1].1.ln() + ln_k, w[1].0.ln()));
+                        (lo.0, hi.0, hi.1, (lo.1 - hi.1) / (lo.0 - hi.0))
+                    })
+                    .collect();
+                Self { ln_knee: points[points.len() - 1].1.ln() + ln_k, segments }
+            }
+        }
+    }
+
+    /// `ln N` at `ln σ_a` (+∞ below the knee).
+    #[inline]
+    pub(crate) fn ln_life(&self, ln_s: f64) -> f64 {
+        if ln_s < self.ln_knee || ln_s.is_nan() {
+            return f64::INFINITY;
+        }
+        let last = self.segments.len() - 1;
+        let seg = self.segments.iter().position(|s| ln_s >= s.0).unwrap_or(last);
+        let (_, ln_hi, ln_n, slope) = self.segments[seg];
+        ln_n + slope * (ln_s - ln_hi)
+    }
+
+    /// The damage `1/N(σ)` of one cycle at amplitude `σ = e^{ln_s}`.
+    #[inline]
+    pub(crate) fn damage(&self, ln_s: f64) -> f64 {
+        (-self.ln_life(ln_s)).exp()
+    }
+
+    /// |d ln N / d ln S| of the steepest-strength (first) segment, a guess of ln D's slope in ln λ.
+    pub(crate) fn slope(&self) -> f64 {
+        -self.segments[0].3
+    }
+}
+
 /// Log-log interpolation of N at strength `s` on a validated table.
 fn table_life(points: &[(f64, f64)], s: f64) -> f64 {
     let last = points[points.len() - 1];
@@ -250,6 +309,24 @@ mod tests {
         assert_eq!(c.life(199e6), f64::INFINITY);
         let e = SnCurve::table(vec![(1e3, 800e6), (1e5, 400e6), (1e6, 450e6)]).unwrap_err();
         assert!(matches!(e, FatigueError::TableNotMonotone { row: 2, prev: 1, .. }), "{e}");
+    }
+
+    #[test]
+    fn log_form_matches_the_life() {
+        let m = Marin { surface: 0.9, ..Marin::default() };
+        let curves = [
+            SnCurve::basquin(2464e6, -0.1715, Some(1e7)).unwrap().with_marin(m).unwrap(),
+            SnCurve::basquin(2464e6, -0.1715, None).unwrap(),
+            SnCurve::table(vec![(1e3, 800e6), (1e5, 400e6), (1e7, 200e6)]).unwrap().with_marin(m).unwrap(),
+        ];
+        for c in &curves {
+            let l = LogSn::new(c);
+            for s in [150e6, 190e6, 250e6, 399e6, 600e6, 900e6, 2e9] {
+                let (a, b) = (c.life(s), l.ln_life(s.ln()).exp());
+                // Same line, evaluated through logs: a few ulps of ln N ≈ 20, i.e. 1e-14.
+                assert!(a == b || (a / b - 1.0).abs() < 1e-13, "{c:?} at {s}: {a} vs {b}");
+            }
+        }
     }
 
     #[test]
