@@ -695,3 +695,42 @@ fn bad_fatigue_input_exits_65_and_writes_nothing() {
     assert!(stderr(&o).contains("misses the implant"), "{}", stderr(&o));
     assert!(!t.exists(), "a failed template left output");
 }
+
+/// `report.html` of a fatigue run: well-formed, every section present, every embedded image a
+/// PNG that decodes, and the pictures also written beside it; `--no-report` writes none of them.
+#[test]
+fn run_writes_a_self_contained_report_with_decodable_images() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    let o = run(&["run", &scenario("implant_gait_fatigue.toml"), "-o", out.to_str().unwrap(), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&html);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("report.html is not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    for id in ["inputs", "solver", "results", "fatigue", "checks", "verification"] {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
+    }
+    assert!(html.contains("organ-twin 0.") && html.contains("commit "), "no version line");
+    let images: Vec<&str> = html.split("data:image/png;base64,").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    assert!(images.len() >= 4, "only {} images", images.len());
+    for data in images {
+        let png = base64::engine::general_purpose::STANDARD.decode(data).expect("base64");
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let reader = decoder.read_info().expect("a PNG that decodes");
+        assert!(reader.info().width >= 400 && reader.info().height >= 300);
+    }
+    for file in ["von_mises.png", "safety_factor.png", "sn_curve.png", "safety_factor_histogram.png"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let plain = dir.path().join("plain");
+    let o = run(&["run", &scenario("implant_in_bone.toml"), "-o", plain.to_str().unwrap(), "--no-report", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!plain.join("report.html").exists() && !plain.join("von_mises.png").exists());
+}

@@ -26,17 +26,24 @@ pub fn run(
     let result = fatigue::run(problem, base, backend, &bars).map_err(|e| earlier_note(e.into(), out))?;
     super::warn(quiet, &result.solution.summary.warnings);
     let html = with_report.then(|| {
-        let figures = super::pictures::fatigue_run(problem, &result, quiet);
-        crate::report::static_run::document(problem, &result.solution.summary, &figures)
+        let figures = super::pictures::fatigue_run(problem, &result, backend, quiet);
+        let html = crate::report::static_run::document(problem, &result.solution.summary, &figures);
+        (html, figures.all())
     });
-    write(problem, &result, html.as_deref(), out).map_err(|f| earlier_note(f, out))?;
+    write(problem, &result, html.as_ref().map(|(h, f)| (h.as_str(), f.as_slice())), out)
+        .map_err(|f| earlier_note(f, out))?;
     let summary_json = serde_json::to_string_pretty(&result.solution.summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &result, out) })
 }
 
 /// `result.vtu` (the maximum load state with the fatigue maps), one `case<i>_<load>.vtu` per unit
 /// load case, `rainflow.csv` for a history, and `summary.json` last.
-fn write(problem: &Problem, r: &FatigueRun, report: Option<&str>, out: &Path) -> Result<(), Failure> {
+fn write(
+    problem: &Problem,
+    r: &FatigueRun,
+    report: Option<(&str, &[crate::report::Figure])>,
+    out: &Path,
+) -> Result<(), Failure> {
     let mut staging = io::staging::Staging::begin(out)?;
     let s = &r.solution;
     staging.write("result.vtu", |w| io::write_vtu_with(problem.mesh(), &s.point_fields, &s.cell_fields, w))?;
@@ -49,8 +56,11 @@ fn write(problem: &Problem, r: &FatigueRun, report: Option<&str>, out: &Path) ->
     if let Some(csv) = &r.rainflow_csv {
         staging.write("rainflow.csv", |w| w.write_all(csv.as_bytes()))?;
     }
-    if let Some(html) = report {
+    if let Some((html, figures)) = report {
         staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
+        for f in figures {
+            staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png))?;
+        }
     }
     staging.write(MARKER, |w| {
         serde_json::to_writer_pretty(&mut *w, &s.summary).map_err(std::io::Error::other)?;
@@ -58,7 +68,7 @@ fn write(problem: &Problem, r: &FatigueRun, report: Option<&str>, out: &Path) ->
     })?;
     staging.publish(MARKER, |name| {
         (name.starts_with("case") && name.ends_with(".vtu"))
-            || (report.is_none() && name == "report.html")
+            || (report.is_none() && (name == "report.html" || name.ends_with(".png")))
             || (r.rainflow_csv.is_none() && name == "rainflow.csv")
     })?;
     Ok(())

@@ -217,10 +217,12 @@ pub fn run(
     let (problem, solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
     super::warn(quiet, &solution.summary.warnings);
     let html = with_report.then(|| {
-        let figures = super::pictures::static_run(&problem, &solution, quiet);
-        crate::report::static_run::document(&problem, &solution.summary, &figures)
+        let figures = super::pictures::static_run(&problem, &solution, &backend, quiet);
+        let html = crate::report::static_run::document(&problem, &solution.summary, &figures);
+        (html, figures.all())
     });
-    write_results(&problem, &solution, html.as_deref(), &out).map_err(|f| earlier_note(f, &out))?;
+    write_results(&problem, &solution, html.as_ref().map(|(h, f)| (h.as_str(), f.as_slice())), &out)
+        .map_err(|f| earlier_note(f, &out))?;
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &out) })
 }
@@ -239,19 +241,27 @@ pub(super) fn earlier_note(mut failure: Failure, out: &Path) -> Failure {
 /// Stages `result.vtu` and `summary.json` and publishes them together, `summary.json` last
 /// ([`io::staging`]); the output folder is created when needed and removed again when nothing
 /// could be written into it.
-fn write_results(problem: &Problem, solution: &Solution, report: Option<&str>, out: &Path) -> Result<(), Failure> {
+fn write_results(
+    problem: &Problem,
+    solution: &Solution,
+    report: Option<(&str, &[crate::report::Figure])>,
+    out: &Path,
+) -> Result<(), Failure> {
     let mut staging = io::staging::Staging::begin(out)?;
     staging.write("result.vtu", |w| {
         io::write_vtu_with(problem.mesh(), &solution.point_fields, &solution.cell_fields, w)
     })?;
-    if let Some(html) = report {
+    if let Some((html, figures)) = report {
         staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
+        for f in figures {
+            staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png))?;
+        }
     }
     staging.write(MARKER, |w| {
         serde_json::to_writer_pretty(&mut *w, &solution.summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })?;
-    staging.publish(MARKER, |name| report.is_none() && name == "report.html")?;
+    staging.publish(MARKER, |name| report.is_none() && (name == "report.html" || name.ends_with(".png")))?;
     Ok(())
 }
 

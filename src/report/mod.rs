@@ -6,7 +6,8 @@
 //! [`fatigue`] for a fatigue assessment, [`verification`] for the committed verification
 //! evidence), so a new analysis adds a section without touching the others. The writer only
 //! arranges them: a title block with the software version and commit, a table of contents, the
-//! sections in order.
+//! sections in order. The page is also well-formed XML (every element closed), so scripts and
+//! the tests can parse it.
 
 pub mod fatigue;
 pub mod static_run;
@@ -22,6 +23,8 @@ pub fn version() -> String {
 /// A picture or plot in a section.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Figure {
+    /// File name stem (the run also writes the picture as `<name>.png`).
+    pub name: String,
     /// Caption under the image.
     pub caption: String,
     /// PNG file contents.
@@ -119,7 +122,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 pub fn figure(f: &Figure) -> String {
     let data = base64::engine::general_purpose::STANDARD.encode(&f.png);
     format!(
-        "<figure><img alt=\"{alt}\" src=\"data:image/png;base64,{data}\"><figcaption>{alt}</figcaption></figure>\n",
+        "<figure><img alt=\"{alt}\" src=\"data:image/png;base64,{data}\"/><figcaption>{alt}</figcaption></figure>\n",
         alt = escape(&f.caption)
     )
 }
@@ -154,10 +157,10 @@ body{margin:0;max-width:none}}";
 
 /// The whole page: title block, contents, sections.
 pub fn render(title: &str, subtitle: &str, sections: &[Section]) -> String {
-    let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let mut out = String::from("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
     out.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", escape(title)));
     out.push_str(&format!(
-        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{}<br>{}</p>\n</header>\n",
+        "<header>\n<h1>{}</h1>\n<p class=\"meta\">{}<br/>{}</p>\n</header>\n",
         escape(title),
         escape(subtitle),
         escape(&version())

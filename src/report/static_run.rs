@@ -235,6 +235,13 @@ pub struct Figures {
     pub notes: Vec<String>,
 }
 
+impl Figures {
+    /// Every figure, to be written beside the report.
+    pub fn all(&self) -> Vec<Figure> {
+        self.solver.iter().chain(&self.results).chain(&self.fatigue).cloned().collect()
+    }
+}
+
 /// The whole report of a static run (with its fatigue section when the summary has one).
 pub fn document(problem: &Problem, summary: &Summary, figures: &Figures) -> String {
     let stats = MeshStats::of(problem.mesh());

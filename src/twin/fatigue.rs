@@ -52,6 +52,8 @@ pub struct FatigueRun {
     pub solution: Solution,
     /// The rainflow table of the hot spot (CSV), for a history with a proportional criterion.
     pub rainflow_csv: Option<String>,
+    /// Per assessed region, its name and S-N curve (SI, Marin factors applied).
+    pub curves: Vec<(String, SnCurve)>,
 }
 
 /// One assessed region, resolved.
@@ -205,7 +207,8 @@ pub fn run(
     }
     solution.point_fields.extend(fields(&best, s, risk));
     solution.summary.fatigue = Some(summary);
-    Ok(FatigueRun { cases, solution, rainflow_csv })
+    let curves = assessed.iter().map(|a| (a.name.clone(), a.params.sn.clone())).collect();
+    Ok(FatigueRun { cases, solution, rainflow_csv, curves })
 }
 
 fn invalid(problem: &Problem, entry: &str, message: String) -> ScenarioError {
