@@ -230,3 +230,86 @@ fn sn_plot(
         }
     }
 }
+
+/// Pictures of a quasi-static run: the last step's displacement on the deformed shape, the
+/// pressure–volume curve of each cavity and Newton's convergence per step; and the notes on
+/// what is missing.
+pub(super) fn quasi_static(
+    analysis: &crate::twin::quasi_static::QuasiStatic,
+    s: &crate::twin::summary::QuasiStaticSummary,
+    last: Option<&(Vec<Field>, Vec<Field>)>,
+    backend: &Backend,
+) -> (Vec<Figure>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut figures = Vec::new();
+    let cavities: Vec<String> = s.steps.first().map(|st| st.cavities.keys().cloned().collect()).unwrap_or_default();
+    let series: Vec<Series> = cavities
+        .iter()
+        .filter_map(|c| {
+            let points: Vec<(f64, f64)> = s
+                .steps
+                .iter()
+                .filter_map(|st| {
+                    let cs = &st.cavities[c];
+                    Some((cs.volume_ml.unwrap_or(cs.volume), cs.pressure?))
+                })
+                .collect();
+            (!points.is_empty()).then(|| Series::line(c.clone(), points))
+        })
+        .collect();
+    let ml = s.steps.first().and_then(|st| st.cavities.values().next()).is_some_and(|c| c.volume_ml.is_some());
+    let volume_unit = if ml { "mL".to_string() } else { format!("{}³", s.units.length) };
+    if !series.is_empty() {
+        let spec = PlotSpec::new(
+            "Pressure–volume",
+            Axis::new("cavity volume", Some(&volume_unit)),
+            Axis::new("cavity pressure", Some(&s.units.stress)),
+        );
+        match plot::line_plot(&spec, &series) {
+            Ok(p) => figures.push(Figure {
+                name: "pressure_volume".into(),
+                caption: "Cavity pressure against volume, step by step".into(),
+                png: p.png,
+            }),
+            Err(e) => notes.push(format!("the pressure-volume plot: {e}")),
+        }
+    }
+    let newton: Vec<Series> = s
+        .steps
+        .iter()
+        .filter(|st| !st.residual_history.is_empty())
+        .map(|st| {
+            Series::line(
+                format!("step {}", st.step),
+                st.residual_history.iter().enumerate().map(|(i, &r)| (i as f64, r)).collect(),
+            )
+        })
+        .collect();
+    if !newton.is_empty() {
+        let spec = PlotSpec::new(
+            "Newton convergence",
+            Axis::new("Newton iteration", None),
+            Axis::new("relative residual", None).log(),
+        );
+        match plot::line_plot(&spec, &newton) {
+            Ok(p) => figures.push(Figure {
+                name: "newton_convergence".into(),
+                caption: "Newton's relative residual per iteration, one line per step".into(),
+                png: p.png,
+            }),
+            Err(e) => notes.push(format!("the Newton plot: {e}")),
+        }
+    }
+    if let Some((point, cell)) = last {
+        let pictures = [Picture {
+            name: "displacement",
+            field: "displacement",
+            units: &s.units.length,
+            caption: "Displacement magnitude at the last step, on the deformed shape (true scale); undeformed outline in grey".into(),
+            deformed: Some(1.0),
+            range: None,
+        }];
+        figures.extend(render_all(backend, analysis.mesh(), point, cell, &pictures, &mut notes));
+    }
+    (figures, notes)
+}

@@ -12,15 +12,24 @@ use std::path::Path;
 use super::run::{earlier_note, Bars, EXIT_SOLVE, MARKER};
 use super::{report, Failure};
 use crate::io::{self, staging::Staging};
+use crate::mesh::Field;
 use crate::solve::Backend;
 use crate::twin::quasi_static::{QuasiStatic, StepOutput};
 use crate::twin::summary::QuasiStaticSummary;
 use crate::twin::ScenarioError;
 
 /// Runs `analysis`, writes its files into `out` and prints the step table (or the JSON summary).
-pub fn run(analysis: QuasiStatic, backend: &Backend, out: &Path, json: bool, quiet: bool) -> Result<(), Failure> {
+pub fn run(
+    analysis: QuasiStatic,
+    backend: &Backend,
+    out: &Path,
+    json: bool,
+    quiet: bool,
+    with_report: bool,
+) -> Result<(), Failure> {
     let mut staging = Staging::begin(out).map_err(|e| earlier_note(e.into(), out))?;
-    let outcome = match run_staged(&analysis, backend, &mut staging, quiet) {
+    let mut last = None;
+    let outcome = match run_staged(&analysis, backend, &mut staging, quiet, &mut last) {
         Ok(o) => o,
         Err(f) => {
             staging.abandon();
@@ -28,8 +37,19 @@ pub fn run(analysis: QuasiStatic, backend: &Backend, out: &Path, json: bool, qui
         }
     };
     let summary = &outcome.summary;
+    if with_report {
+        let (figures, notes) = super::pictures::quasi_static(&analysis, summary, last.as_ref(), backend);
+        let html = crate::report::quasi_static::document(summary, analysis.mesh(), analysis.source(), &figures, &notes);
+        let written = staging.write("report.html", |w| w.write_all(html.as_bytes())).and_then(|()| {
+            figures.iter().try_for_each(|f| staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png)))
+        });
+        written.map_err(|e| earlier_note(e.into(), out))?;
+    }
     write_tables(summary, &mut staging).map_err(|f| earlier_note(f, out))?;
-    let is_step = |name: &str| name.starts_with("step_") && name.ends_with(".vtu");
+    let is_step = |name: &str| {
+        (name.starts_with("step_") && name.ends_with(".vtu"))
+            || (!with_report && (name == "report.html" || name.ends_with(".png")))
+    };
     staging.publish(MARKER, is_step).map_err(|e| earlier_note(e.into(), out))?;
     let text = serde_json::to_string_pretty(summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{text}") } else { write_table(w, summary, out) })?;
@@ -44,11 +64,13 @@ fn run_staged(
     backend: &Backend,
     staging: &mut Staging,
     quiet: bool,
+    last: &mut Option<(Vec<Field>, Vec<Field>)>,
 ) -> Result<crate::twin::quasi_static::Outcome, Failure> {
     let bars = Bars::new(quiet);
     let mesh = analysis.mesh();
     let mut observer = |step: &StepOutput<'_>| -> Result<(), ScenarioError> {
         staging.write(&step_file(step.step), |w| io::write_vtu_with(mesh, &step.point_fields, &step.cell_fields, w))?;
+        *last = Some((step.point_fields.clone(), step.cell_fields.clone()));
         Ok(())
     };
     Ok(analysis.run(backend, &bars, &mut observer)?)
@@ -166,7 +188,12 @@ fn write_table(w: &mut dyn std::io::Write, s: &QuasiStaticSummary, out: &Path) -
         round3(s.solver.solve_seconds),
         s.seconds
     )?;
-    writeln!(w, "wrote {} step files, result.pvd, pv.csv and summary.json to {}", s.steps.len(), out.display())
+    writeln!(
+        w,
+        "wrote {} step files, result.pvd, pv.csv, summary.json and (unless --no-report) report.html to {}",
+        s.steps.len(),
+        out.display()
+    )
 }
 
 /// The end-diastolic volume for the ejection fraction: the first cavity's volume at the end of

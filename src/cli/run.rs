@@ -204,7 +204,7 @@ pub fn run(
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     if scenario.analysis_kind() == AnalysisKind::QuasiStatic {
         let analysis = QuasiStatic::build(scenario, mesh, &source).map_err(|e| earlier_note(e.into(), &out))?;
-        return super::quasi_static::run(analysis, &backend, &out, json, quiet);
+        return super::quasi_static::run(analysis, &backend, &out, json, quiet, with_report);
     }
     let bars = Bars::new(quiet);
     if scenario.fatigue.is_some() {

@@ -208,7 +208,12 @@ impl QuasiStatic {
         &self.scenario
     }
 
-    /// The mesh in the scenario's units.
+    /// The scenario file's name, for messages.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The mesh (scenario units).
     pub fn mesh(&self) -> &Mesh {
         &self.mesh
     }
