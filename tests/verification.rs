@@ -41,3 +41,6 @@ mod gpu_solver;
 
 #[path = "verification/amg.rs"]
 mod amg;
+
+#[path = "verification/patient.rs"]
+mod patient;

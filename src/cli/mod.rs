@@ -6,10 +6,12 @@
 //! fails (not converged).
 
 mod bench;
+mod calibrate;
 mod generate;
 mod info;
 mod quasi_static;
 mod run;
+mod unload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +111,10 @@ enum Command {
         #[command(subcommand)]
         shape: generate::Shape,
     },
+    /// Recover the unloaded (stress-free) geometry of an imaged ventricle at its measured pressure; writes the mesh.
+    Unload(unload::UnloadArgs),
+    /// Fit the passive stiffness to the scenario's [patient] EDV and EDP (Klotz curve); writes the calibrated scenario.
+    Calibrate(calibrate::CalibrateArgs),
     /// Convert a mesh between formats (writes .msh as Gmsh 4.1 ASCII, or .vtu).
     Convert {
         /// Input mesh.
@@ -228,6 +234,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
             )
         }
+        Some(Command::Unload(args)) => unload::run(args, cli.quiet),
+        Some(Command::Calibrate(args)) => calibrate::run(args, cli.quiet),
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),
         Some(Command::Bench { sizes, json, export, no_cpu, rtol }) => {

@@ -12,11 +12,16 @@
 //! | [`select`] | named surfaces, node sets and geometric selectors resolved on a mesh |
 //! | [`problem`] | the static linear-elastic driver, in numbered steps |
 //! | [`summary`] | `summary.json` |
+//! | [`unload`] | the unloaded reference geometry of an imaged ventricle (backward displacement) |
+//! | [`klotz`] | the Klotz et al. 2006 end-diastolic pressure–volume relation |
+//! | [`calibrate`] | passive-stiffness calibration to the patient's EDV and EDP |
 //! | [`benchmark`] | the brick that `organ-twin bench` and the criterion benches solve |
 
 pub mod analysis;
 pub mod benchmark;
+pub mod calibrate;
 pub mod fibres;
+pub mod klotz;
 pub mod mechanics;
 pub mod problem;
 pub mod quasi_static;
@@ -25,6 +30,7 @@ pub mod select;
 pub mod steps;
 pub mod summary;
 mod supports;
+pub mod unload;
 
 pub use problem::{Problem, Solution};
 pub use scenario::{BackendChoice, Scenario};

@@ -49,6 +49,9 @@ pub struct Scenario {
     /// Cavities whose volume is reported.
     #[serde(rename = "cavity", default)]
     pub cavities: Vec<CavitySpec>,
+    /// The patient's measured end-diastolic state (`organ-twin calibrate`).
+    #[serde(default)]
+    pub patient: Option<super::calibrate::PatientSpec>,
 }
 
 /// Length unit of the scenario (and of the mesh coordinates).
