@@ -303,8 +303,11 @@ pub fn scaled_materials(materials: &[MaterialSpec], scale: f64) -> Vec<MaterialS
         .collect()
 }
 
-/// The checked patient data: EDV (mL), EDP (mmHg), pairs (mmHg, mL).
-fn patient(scenario: &Scenario, source: &str) -> Result<(PatientSpec, f64, Vec<(f64, f64)>), ScenarioError> {
+/// The checked patient data: the table, EDP (mmHg), the pairs (mmHg, mL).
+type Patient = (PatientSpec, f64, Vec<(f64, f64)>);
+
+/// The checked patient data.
+fn patient(scenario: &Scenario, source: &str) -> Result<Patient, ScenarioError> {
     let bad = |entry: &str, message: String| ScenarioError::Invalid {
         source_name: source.into(),
         entry: entry.into(),
