@@ -127,14 +127,17 @@ fn check(edv_ml: f64, edp_mmhg: f64) -> Result<(), KlotzError> {
 mod tests {
     use super::*;
 
-    /// The worked example of DOMAIN.md: EDV 140 mL, EDP 12 mmHg.
+    /// The worked example of DOMAIN.md: EDV 140 mL, EDP 12 mmHg gives V0 = 73.92 and
+    /// V30 = 163.49 mL. Its volumes at 8 and 20 mmHg (130.71, 152.64 mL) do not follow from the
+    /// formulas: inverting `P = An ((V − V0)/(V30 − V0))^Bn` gives 130.97 and 153.44 mL (the
+    /// values below, computed independently), and passes through EDV at EDP exactly.
     #[test]
     fn worked_example() {
         let k = Klotz::new(140.0, 12.0).unwrap();
         assert!((k.v0 - 73.92).abs() < 1e-9);
         assert!((k.v30() - 163.49).abs() < 0.01, "{}", k.v30());
-        assert!((k.volume(8.0) - 130.71).abs() < 0.01, "{}", k.volume(8.0));
-        assert!((k.volume(20.0) - 152.64).abs() < 0.01, "{}", k.volume(20.0));
+        assert!((k.volume(8.0) - 130.9717).abs() < 1e-3, "{}", k.volume(8.0));
+        assert!((k.volume(20.0) - 153.4352).abs() < 1e-3, "{}", k.volume(20.0));
         assert!((k.volume(12.0) - 140.0).abs() < 1e-9);
         for p in [1.0, 5.0, 12.0, 30.0] {
             assert!((k.pressure(k.volume(p)) - p).abs() < 1e-9 * p.max(1.0));
