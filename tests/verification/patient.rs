@@ -191,6 +191,7 @@ fn bad_patient_data_is_refused_with_the_input_and_what_was_reached() {
         ("[patient]\nedv_ml = 5.0\nedp = 15.0\nedp_unit = \"kPa\"\n", "beyond what the Klotz curve can represent"),
         ("[patient]\nedv_ml = 1.0\nedp = 12.0\nedp_unit = \"mmHg\"\n", "too large for this EDV"),
         ("", "needs a [patient] table"),
+        ("[patient]\nedv_ml = 5.0\nedp = 12.0\nedp_unit = \"mmHg\"\npv = [[15.0, 4.0]]\n", "patient.pv[1]"),
     ] {
         let e = run(patient).unwrap_err().to_string();
         assert!(e.contains(expected), "expected '{expected}' in: {e}");
