@@ -734,3 +734,61 @@ fn run_writes_a_self_contained_report_with_decodable_images() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!plain.join("report.html").exists() && !plain.join("von_mises.png").exists());
 }
+
+/// A patient scenario beside a small generated LV (`lv.msh`), with `patient` appended.
+fn patient_scenario(dir: &std::path::Path, patient: &str) -> PathBuf {
+    let o = run_in(dir, &["mesh", "lv", "--subdivisions", "3", "--layers", "1", "-o", "lv.msh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = format!(
+        "name = \"patient\"\nunits = {{ length = \"mm\", stress = \"kPa\" }}\n[mesh]\nfile = \"lv.msh\"\n\
+         [[material]]\nregion = \"all\"\nmodel = \"guccione\"\nc = 2.0\nbf = 8.0\nbt = 2.0\nbfs = 4.0\nbulk_modulus = 100.0\n\
+         [fibers.rule_based]\nalpha_endo = 60.0\nalpha_epi = -60.0\n[[support]]\nkind = \"fixed\"\nsurface = \"base\"\n\
+         [[load]]\nname = \"lv_pressure\"\nkind = \"pressure\"\nsurface = \"endo\"\nvalue = 1.0\nfollower = true\n\
+         [[cavity]]\nname = \"lv\"\nsurface = \"endo\"\n[analysis]\nkind = \"quasi_static\"\nsteps = 4\n{patient}"
+    );
+    let path = dir.join("patient.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `organ-twin unload` writes the unloaded mesh and reports iterations and mismatch;
+/// `organ-twin calibrate` writes the calibrated scenario (which runs), the Klotz CSV and the report.
+#[test]
+fn unload_and_calibrate_write_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let patient = "[patient]\nedv_ml = 3.6\nedp = 12.0\nedp_unit = \"mmHg\"\nincrements = 4\n";
+    patient_scenario(dir.path(), patient);
+    let o = run_in(dir.path(), &["unload", "patient.toml", "--pressure", "6", "--unit", "mmHg", "-o", "unloaded.msh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("iterations: mismatch max"), "{}", stdout(&o));
+    let o = run_in(dir.path(), &["info", "unloaded.msh", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_in(dir.path(), &["calibrate", "patient.toml", "-o", "cal", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert!(v["edv_error_pct"].as_f64().unwrap().abs() < 0.1, "{v}");
+    assert!(v["inflations"].as_u64().unwrap() >= 2);
+    let csv = std::fs::read_to_string(dir.path().join("cal/klotz_fit.csv")).unwrap();
+    assert!(csv.starts_with("pressure_mmHg,simulated_mL,klotz_mL\n") && csv.lines().count() == 6, "{csv}");
+    let toml = std::fs::read_to_string(dir.path().join("cal/calibrated.toml")).unwrap();
+    assert!(toml.starts_with("# Calibrated by organ-twin calibrate"), "{toml}");
+    let o = run_in(dir.path(), &["run", "cal/calibrated.toml", "--out", "res", "--quiet"]);
+    assert!(o.status.success(), "the calibrated scenario runs: {}", stderr(&o));
+}
+
+/// Impossible patient data and an unloading that cannot converge: non-zero exit, the input and
+/// what was reached named, and no output files.
+#[test]
+fn bad_patient_input_exits_non_zero_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    patient_scenario(dir.path(), "[patient]\nedv_ml = -3.0\nedp = 12.0\nedp_unit = \"mmHg\"\n");
+    let o = run_in(dir.path(), &["calibrate", "patient.toml", "-o", "cal"]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("EDV = -3 mL"), "{}", stderr(&o));
+    assert!(!dir.path().join("cal").exists(), "no output on failure");
+    let args = ["unload", "patient.toml", "--pressure", "1", "--tol", "1e-12", "--max-iterations", "1", "-o", "u.msh"];
+    let o = run_in(dir.path(), &args);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("did not converge in 1 iterations"), "{}", stderr(&o));
+    assert!(!dir.path().join("u.msh").exists(), "no mesh on failure");
+}

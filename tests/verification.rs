@@ -50,3 +50,5 @@ mod fatigue;
 
 #[path = "verification/fatigue_inputs.rs"]
 mod fatigue_inputs;
+#[path = "verification/patient.rs"]
+mod patient;

@@ -6,6 +6,7 @@
 //! fails (not converged).
 
 mod bench;
+mod calibrate;
 mod fatigue;
 mod generate;
 mod info;
@@ -14,6 +15,7 @@ mod quasi_static;
 mod render;
 mod run;
 mod template;
+mod unload;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -121,6 +123,10 @@ enum Command {
     Template(template::TemplateArgs),
     /// Render a picture of a result coloured by a field (PNG, offscreen on the GPU or lavapipe).
     Render(render::RenderArgs),
+    /// Recover the unloaded (stress-free) geometry of an imaged ventricle at its measured pressure; writes the mesh.
+    Unload(unload::UnloadArgs),
+    /// Fit the passive stiffness to the scenario's [patient] EDV and EDP (Klotz curve); writes the calibrated scenario.
+    Calibrate(calibrate::CalibrateArgs),
     /// Convert a mesh between formats (writes .msh as Gmsh 4.1 ASCII, or .vtu).
     Convert {
         /// Input mesh.
@@ -241,6 +247,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Some(Command::Render(args)) => render::run(args, cli.quiet),
+        Some(Command::Unload(args)) => unload::run(args, cli.quiet),
+        Some(Command::Calibrate(args)) => calibrate::run(args, cli.quiet),
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::Template(args)) => template::run(args, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),

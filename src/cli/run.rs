@@ -160,7 +160,7 @@ impl Progress for Bars {
 }
 
 /// Loads a scenario and its mesh (the bundled default when `path` is `None`).
-fn load(path: Option<&Path>, quiet: bool) -> Result<(Scenario, crate::mesh::Mesh, String), Failure> {
+pub(super) fn load(path: Option<&Path>, quiet: bool) -> Result<(Scenario, crate::mesh::Mesh, String), Failure> {
     let (scenario, source, imported) = match path {
         None => {
             let scenario = Scenario::parse(DEFAULT_SCENARIO, DEFAULT_SCENARIO_NAME)?;

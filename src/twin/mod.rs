@@ -18,15 +18,20 @@
 //! | [`load_cases`] | every load solved once as a unit load case, for superposition |
 //! | [`summary`] | `summary.json` |
 //! | [`template`] | ISO 14801 and ISO 7206-4 fatigue-test scenarios |
+//! | [`unload`] | the unloaded reference geometry of an imaged ventricle (backward displacement) |
+//! | [`klotz`] | the Klotz et al. 2006 end-diastolic pressure–volume relation |
+//! | [`calibrate`] | passive-stiffness calibration to the patient's EDV and EDP |
 //! | [`benchmark`] | the brick that `organ-twin bench` and the criterion benches solve |
 
 pub mod analysis;
 pub mod benchmark;
+pub mod calibrate;
 pub mod fatigue;
 pub mod fatigue_spec;
 pub mod fatigue_summary;
 pub mod fibres;
 pub mod history;
+pub mod klotz;
 pub mod load_cases;
 pub mod mechanics;
 pub mod problem;
@@ -37,6 +42,7 @@ pub mod steps;
 pub mod summary;
 mod supports;
 pub mod template;
+pub mod unload;
 
 pub use problem::{Problem, Solution};
 pub use scenario::{BackendChoice, Scenario};

@@ -218,6 +218,35 @@ impl QuasiStatic {
         &self.mesh
     }
 
+    /// Replaces the materials' parameters (the same models, in the same order) and keeps the rest:
+    /// mesh, fibres, supports, the pattern and the direct solver's symbolic analysis. For
+    /// parameter studies and calibrations that re-run the schedule with other stiffnesses.
+    pub fn set_materials(&mut self, materials: Vec<super::scenario::MaterialSpec>) -> Result<(), ScenarioError> {
+        let invalid =
+            |(entry, message): EntryError| ScenarioError::Invalid { source_name: self.source.clone(), entry, message };
+        let same = materials.len() == self.scenario.materials.len()
+            && materials.iter().zip(&self.scenario.materials).all(|(a, b)| a.model == b.model && a.region == b.region);
+        if !same {
+            return Err(invalid((
+                "material".into(),
+                "set_materials keeps the models and regions; only parameters change".into(),
+            )));
+        }
+        let mut scenario = self.scenario.clone();
+        scenario.materials = materials;
+        let (laws, law_of_cell) = cell_laws(&scenario, &self.mesh).map_err(invalid)?;
+        self.incompressible = scenario
+            .materials
+            .iter()
+            .zip(&laws)
+            .map(|(m, law)| m.bulk_modulus.is_none() && law.bulk_modulus().is_some())
+            .collect();
+        self.laws = laws;
+        self.law_of_cell = law_of_cell;
+        self.scenario = scenario;
+        Ok(())
+    }
+
     /// Number of steps the schedule plans.
     pub fn planned_steps(&self) -> usize {
         steps::stages(&self.scenario).iter().map(|s| s.increments).sum()

@@ -53,6 +53,9 @@ pub struct Scenario {
     /// A fatigue assessment of the load cases (static analyses).
     #[serde(default)]
     pub fatigue: Option<FatigueSpec>,
+    /// The patient's measured end-diastolic state (`organ-twin calibrate`).
+    #[serde(default)]
+    pub patient: Option<super::calibrate::PatientSpec>,
 }
 
 /// Length unit of the scenario (and of the mesh coordinates).
