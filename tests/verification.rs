@@ -36,6 +36,9 @@ mod trust;
 #[path = "verification/fatigue_twin.rs"]
 mod fatigue_twin;
 
+#[path = "verification/converge.rs"]
+mod converge;
+
 #[path = "verification/gpu_kernels.rs"]
 mod gpu_kernels;
 

@@ -7,6 +7,7 @@
 
 mod bench;
 mod calibrate;
+mod converge;
 mod fatigue;
 mod generate;
 mod info;
@@ -121,6 +122,9 @@ enum Command {
     /// Write a ready fatigue-test scenario for a standard (ISO 14801, ISO 7206-4), on a generated
     /// idealised implant or on your mesh.
     Template(template::TemplateArgs),
+    /// Mesh-convergence study: a static scenario on refined meshes; observed order, Richardson
+    /// extrapolation and GCI per quantity; writes convergence.json and convergence.png.
+    Converge(converge::ConvergeArgs),
     /// Render a picture of a result coloured by a field (PNG, offscreen on the GPU or lavapipe).
     Render(render::RenderArgs),
     /// Recover the unloaded (stress-free) geometry of an imaged ventricle at its measured pressure; writes the mesh.
@@ -247,6 +251,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             )
         }
         Some(Command::Render(args)) => render::run(args, cli.quiet),
+        Some(Command::Converge(args)) => converge::run(args, cli.quiet),
         Some(Command::Unload(args)) => unload::run(args, cli.quiet),
         Some(Command::Calibrate(args)) => calibrate::run(args, cli.quiet),
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),

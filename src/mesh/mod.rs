@@ -16,6 +16,7 @@ pub mod cell;
 mod error;
 pub mod generate;
 pub mod geometry;
+pub mod refine;
 pub mod stats;
 
 pub use build::{BuildOptions, RawCell, RawCellFace, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
