@@ -20,19 +20,8 @@ use super::cell::{CellType, TET_EDGES, TET_FACES};
 use super::{geometry, CellFace, Field, Mesh, MeshError, Surface};
 
 /// Reference coordinates of the 10 "vertices" of a red refinement: 4 corners, 6 edge midpoints
-/// in [`TET_EDGES`] order.
-const POINTS: [[f64; 3]; 10] = [
-    [0.0, 0.0, 0.0],
-    [1.0, 0.0, 0.0],
-    [0.0, 1.0, 0.0],
-    [0.0, 0.0, 1.0],
-    [0.5, 0.0, 0.0],
-    [0.5, 0.5, 0.0],
-    [0.0, 0.5, 0.0],
-    [0.0, 0.0, 0.5],
-    [0.5, 0.0, 0.5],
-    [0.0, 0.5, 0.5],
-];
+/// in [`TET_EDGES`] order (the Tet10 node positions).
+const POINTS: [[f64; 3]; 10] = geometry::TET10_NODES_REF;
 
 /// The four corner children.
 const CORNERS: [[usize; 4]; 4] = [[0, 4, 6, 7], [4, 1, 5, 8], [6, 5, 2, 9], [7, 8, 9, 3]];

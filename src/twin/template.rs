@@ -104,9 +104,14 @@ pub fn template(p: &TemplateParams) -> Result<Template, String> {
             (generated_file.clone(), "top".to_string(), point, embed, regions, Some((generated_file, mesh)))
         }
     };
+    let f_max = p.f_max.unwrap_or(match p.standard {
+        Standard::Iso14801 => 400.0,
+        Standard::Iso7206_4 => 2300.0,
+    });
+    let setup = Setup { name, file: &file, surface: &surface, point, embed, regions: &regions, f_max };
     let scenario = match p.standard {
-        Standard::Iso14801 => iso14801(name, &file, &surface, point, embed, &regions, p.f_max.unwrap_or(400.0)),
-        Standard::Iso7206_4 => iso7206(name, &file, &surface, point, embed, &regions, p.f_max.unwrap_or(2300.0)),
+        Standard::Iso14801 => iso14801(&setup),
+        Standard::Iso7206_4 => iso7206(&setup),
     };
     Ok(Template { scenario, mesh })
 }
@@ -171,15 +176,20 @@ fn materials(regions: &[String], library: &str) -> String {
         .collect()
 }
 
-fn iso14801(
-    name: &str,
-    file: &str,
-    surface: &str,
+/// What both templates fill in.
+#[derive(Clone, Copy)]
+struct Setup<'a> {
+    name: &'a str,
+    file: &'a str,
+    surface: &'a str,
     point: [f64; 3],
     embed: f64,
-    regions: &[String],
+    regions: &'a [String],
     f_max: f64,
-) -> String {
+}
+
+fn iso14801(u: &Setup<'_>) -> String {
+    let Setup { name, file, surface, point, embed, regions, f_max } = *u;
     format!(
         r#"# ISO 14801 (2016) fatigue test of a dental implant (organ-twin template).
 # Tags: [V] read in a primary source, [V2] secondary source, [R] commonly quoted, NOT confirmed
@@ -228,15 +238,8 @@ r = 0.1                      # F_min / F_max, typical [R]
     )
 }
 
-fn iso7206(
-    name: &str,
-    file: &str,
-    surface: &str,
-    point: [f64; 3],
-    embed: f64,
-    regions: &[String],
-    f_max: f64,
-) -> String {
+fn iso7206(u: &Setup<'_>) -> String {
+    let Setup { name, file, surface, point, embed, regions, f_max } = *u;
     format!(
         r#"# ISO 7206-4 (2010, Amd 2016) fatigue test of the stem region of a femoral stem (organ-twin template).
 # Tags: [V] read in a primary source, [V2] secondary source, [R] commonly quoted, NOT confirmed
