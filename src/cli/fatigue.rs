@@ -26,7 +26,7 @@ pub fn run(
     let result = fatigue::run(problem, base, backend, &bars).map_err(|e| earlier_note(e.into(), out))?;
     super::warn(quiet, &result.solution.summary.warnings);
     let html = with_report.then(|| {
-        let figures = super::pictures::fatigue_run(problem, &result, backend, quiet);
+        let figures = super::pictures::fatigue_run(problem, &result, backend);
         let html = crate::report::static_run::document(problem, &result.solution.summary, &figures);
         (html, figures.all())
     });

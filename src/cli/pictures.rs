@@ -48,17 +48,20 @@ struct Picture<'a> {
 }
 
 fn render_all(
-    backend: &Backend,
+    renderer: &Result<Renderer, String>,
     mesh: &Mesh,
     point: &[Field],
     cell: &[Field],
     pictures: &[Picture<'_>],
     notes: &mut Vec<String>,
 ) -> Vec<Figure> {
-    let r = match renderer(backend) {
+    let r = match renderer {
         Ok(r) => r,
         Err(e) => {
-            notes.push(format!("the pictures are left out: no GPU adapter to render them ({e})"));
+            let note = format!("the pictures are left out: no GPU adapter to render them ({e})");
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
             return Vec::new();
         }
     };
@@ -107,7 +110,12 @@ fn convergence(name: &str, history: &[f64], notes: &mut Vec<String>) -> Option<F
 
 /// Pictures of a static run: von Mises on the deformed shape, the displacement magnitude, and the
 /// CG convergence.
-pub(super) fn static_run(problem: &Problem, solution: &Solution, backend: &Backend, _quiet: bool) -> Figures {
+pub(super) fn static_run(problem: &Problem, solution: &Solution, backend: &Backend) -> Figures {
+    static_with(problem, solution, &renderer(backend))
+}
+
+/// [`static_run`] with a renderer made by the caller (once per run).
+fn static_with(problem: &Problem, solution: &Solution, r: &Result<Renderer, String>) -> Figures {
     let s = &solution.summary;
     let mut figures = Figures::default();
     let scale = deformation_scale(problem.mesh(), s.max_displacement);
@@ -130,22 +138,17 @@ pub(super) fn static_run(problem: &Problem, solution: &Solution, backend: &Backe
             range: None,
         },
     ];
-    figures.results = render_all(
-        backend,
-        problem.mesh(),
-        &solution.point_fields,
-        &solution.cell_fields,
-        &pictures,
-        &mut figures.notes,
-    );
+    figures.results =
+        render_all(r, problem.mesh(), &solution.point_fields, &solution.cell_fields, &pictures, &mut figures.notes);
     figures.solver.extend(convergence(&s.solver.method, &solution.report.history, &mut figures.notes));
     figures
 }
 
 /// Pictures of a fatigue run: the results' pictures of the maximum load state, the safety-factor
 /// map, its histogram, and each region's S-N curve with the hot spot's operating point.
-pub(super) fn fatigue_run(problem: &Problem, run: &FatigueRun, backend: &Backend, quiet: bool) -> Figures {
-    let mut figures = static_run(problem, &run.solution, backend, quiet);
+pub(super) fn fatigue_run(problem: &Problem, run: &FatigueRun, backend: &Backend) -> Figures {
+    let r = renderer(backend);
+    let mut figures = static_with(problem, &run.solution, &r);
     let s = &run.solution.summary;
     let Some(f) = &s.fatigue else { return figures };
     // Nodes outside the assessed regions (NaN) are drawn at the top of the scale, with the safe.
@@ -172,8 +175,7 @@ pub(super) fn fatigue_run(problem: &Problem, run: &FatigueRun, backend: &Backend
         deformed: None,
         range,
     }];
-    figures.fatigue =
-        render_all(backend, problem.mesh(), &point, &run.solution.cell_fields, &pictures, &mut figures.notes);
+    figures.fatigue = render_all(&r, problem.mesh(), &point, &run.solution.cell_fields, &pictures, &mut figures.notes);
     let shown: Vec<f64> = assessed.iter().copied().filter(|v| *v <= 10.0).collect();
     let spec = PlotSpec::new(
         "Safety factor of the assessed nodes (≤ 10)",
@@ -309,7 +311,7 @@ pub(super) fn quasi_static(
             deformed: Some(1.0),
             range: None,
         }];
-        figures.extend(render_all(backend, analysis.mesh(), point, cell, &pictures, &mut notes));
+        figures.extend(render_all(&renderer(backend), analysis.mesh(), point, cell, &pictures, &mut notes));
     }
     (figures, notes)
 }

@@ -217,7 +217,7 @@ pub fn run(
     let (problem, solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
     super::warn(quiet, &solution.summary.warnings);
     let html = with_report.then(|| {
-        let figures = super::pictures::static_run(&problem, &solution, &backend, quiet);
+        let figures = super::pictures::static_run(&problem, &solution, &backend);
         let html = crate::report::static_run::document(&problem, &solution.summary, &figures);
         (html, figures.all())
     });

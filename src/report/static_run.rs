@@ -2,14 +2,13 @@
 
 use super::{num, vec3, Figure, Section};
 use crate::mesh::stats::MeshStats;
-use crate::twin::scenario::{LoadKind, Scenario, SupportKind, Value};
+use crate::twin::problem::BALANCE_TOLERANCE;
+use crate::twin::scenario::{LoadKind, SupportKind, Value};
 use crate::twin::{Problem, Summary};
 
-/// Relative imbalance of the reactions against the applied load above which the checks flag it.
-pub const BALANCE_TOLERANCE: f64 = 1e-6;
-
 /// Inputs: the mesh with its quality, regions and materials, supports, loads with totals, units.
-pub fn inputs(scenario: &Scenario, stats: &MeshStats, summary: &Summary) -> Section {
+pub fn inputs(problem: &Problem, stats: &MeshStats, summary: &Summary) -> Section {
+    let scenario = problem.scenario();
     let u = &summary.units;
     let mut s = Section::new("inputs", "Inputs");
     s.paragraph(&format!(
@@ -44,10 +43,7 @@ pub fn inputs(scenario: &Scenario, stats: &MeshStats, summary: &Summary) -> Sect
         .iter()
         .map(|r| {
             let name = r.name.clone().unwrap_or_else(|| r.id.to_string());
-            let m = scenario.materials.iter().find(|m| match &m.region {
-                crate::twin::scenario::RegionRef::Name(n) => n == &name || n == "all",
-                crate::twin::scenario::RegionRef::Id(i) => *i == i64::from(r.id),
-            });
+            let m = problem.material_entry_of_region(r.id).map(|i| &scenario.materials[i]);
             let material = m.map_or("—".into(), |m| {
                 let given: Vec<String> = m.given().iter().map(|(k, v)| format!("{k} = {}", num(*v))).collect();
                 let lib = m.library.as_ref().map_or(String::new(), |l| format!(" (library {l})"));
@@ -185,12 +181,7 @@ pub fn results(summary: &Summary, figures: &[Figure]) -> Section {
 /// Checks: load balance, residual against tolerance, the run's warnings, units.
 pub fn checks(summary: &Summary, extra: &[String]) -> Section {
     let mut s = Section::new("checks", "Checks");
-    let total: [f64; 3] =
-        std::array::from_fn(|k| summary.applied_load[k] + summary.reactions.values().map(|r| r[k]).sum::<f64>());
-    let applied = summary.applied_load.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let reactions: f64 = summary.reactions.values().map(|r| r.iter().map(|v| v * v).sum::<f64>().sqrt()).sum();
-    let scale = applied.max(reactions).max(f64::MIN_POSITIVE);
-    let imbalance = total.iter().map(|v| v * v).sum::<f64>().sqrt() / scale;
+    let imbalance = summary.load_imbalance();
     let balanced = imbalance <= BALANCE_TOLERANCE;
     let v = &summary.solver;
     let converged = v.relative_residual <= v.rtol;
@@ -245,11 +236,8 @@ impl Figures {
 /// The whole report of a static run (with its fatigue section when the summary has one).
 pub fn document(problem: &Problem, summary: &Summary, figures: &Figures) -> String {
     let stats = MeshStats::of(problem.mesh());
-    let mut sections = vec![
-        inputs(problem.scenario(), &stats, summary),
-        solver(summary, &figures.solver),
-        results(summary, &figures.results),
-    ];
+    let mut sections =
+        vec![inputs(problem, &stats, summary), solver(summary, &figures.solver), results(summary, &figures.results)];
     if let Some(f) = &summary.fatigue {
         sections.push(super::fatigue::section(f, &summary.units, &figures.fatigue));
     }

@@ -180,6 +180,13 @@ impl Problem {
         &self.bc
     }
 
+    /// The index into `scenario.materials` of the entry each region's cells use (the rule of
+    /// [`Problem::build`]: the first entry naming the region, else the first `"all"`), by region id.
+    pub fn material_entry_of_region(&self, region: i32) -> Option<usize> {
+        let of_cells = material_of_cells(&self.scenario, &self.mesh).ok()?;
+        self.mesh.cell_regions().iter().position(|&r| r == region).map(|c| of_cells[c])
+    }
+
     /// The scenario file's name, for messages.
     pub fn source(&self) -> &str {
         &self.source
@@ -378,6 +385,15 @@ impl Problem {
             probes,
             fatigue: None,
         };
+        let mut summary = summary;
+        let imbalance = summary.load_imbalance();
+        if imbalance > BALANCE_TOLERANCE {
+            summary.warnings.push(format!(
+                "the reactions do not balance the applied load: the sum of applied load and reactions is {imbalance:.2e} \
+                 of the load (more than {BALANCE_TOLERANCE:e}); the solve's accuracy or a support's reaction is off, \
+                 treat the result with care"
+            ));
+        }
 
         let field = |name: &str, components: usize, values: Vec<f64>| Field { name: name.into(), components, values };
         let tensor = |v: &[[f64; 6]]| v.iter().flat_map(|t| t.map(|c| c / s)).collect::<Vec<f64>>();
@@ -519,6 +535,11 @@ pub fn verdict(rel: f64, rtol: f64, floor: f64, method: &str) -> Result<Option<S
          `organ-twin info` for sliver cells, and the supports"
     ))
 }
+
+/// Relative imbalance of applied load and reactions above which a result carries a warning: far
+/// above what a solve meeting rtol ≤ 1e-8 leaves (the imbalance is the residual's sum over the
+/// free DOFs).
+pub const BALANCE_TOLERANCE: f64 = 1e-6;
 
 /// Largest strain component a small-strain result is trusted with, without a warning.
 pub const SMALL_STRAIN: f64 = 0.05;

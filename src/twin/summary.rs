@@ -120,6 +120,18 @@ pub struct Summary {
     pub fatigue: Option<super::fatigue_summary::FatigueSummary>,
 }
 
+impl Summary {
+    /// `|applied + Σ reactions|` relative to the larger of `|applied|` and `Σ |reaction|`: zero
+    /// for a result in equilibrium.
+    pub fn load_imbalance(&self) -> f64 {
+        let total: [f64; 3] =
+            std::array::from_fn(|k| self.applied_load[k] + self.reactions.values().map(|r| r[k]).sum::<f64>());
+        let norm = |v: &[f64; 3]| v.iter().map(|c| c * c).sum::<f64>().sqrt();
+        let scale = norm(&self.applied_load).max(self.reactions.values().map(norm).sum()).max(f64::MIN_POSITIVE);
+        norm(&total) / scale
+    }
+}
+
 /// A displacement component pinned to zero to remove an in-plane rigid motion of a sliding
 /// support.
 #[derive(Debug, Clone, PartialEq, Serialize)]
