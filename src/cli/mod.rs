@@ -10,6 +10,7 @@ mod calibrate;
 mod converge;
 mod fatigue;
 mod generate;
+mod heartbeat;
 mod info;
 mod pictures;
 mod quasi_static;
@@ -40,8 +41,8 @@ pub const EXIT_CANT_CREATE: u8 = 73;
     version,
     about = "Finite-element digital twin of organs and implants",
     long_about = "Finite-element digital twin of organs and implants.\n\nWithout a command, runs the bundled \
-                  default scenario (a left-ventricle twin: passive filling, then active contraction) like \
-                  `organ-twin run`."
+                  default scenario (a left-ventricle twin: the passive stiffness calibrated to the patient's \
+                  EDV and EDP, then one heartbeat against a Windkessel circulation) like `organ-twin run`."
 )]
 struct Cli {
     /// Print only results and errors (no warnings or progress).
@@ -55,7 +56,7 @@ struct Cli {
 enum Command {
     /// Solve a scenario; writes DIR/result.vtu and DIR/summary.json and prints a summary.
     Run {
-        /// Scenario file (TOML); without it, the bundled left-ventricle twin (meshes/scenarios/lv_twin.toml).
+        /// Scenario file (TOML); without it, the bundled left-ventricle heartbeat (meshes/scenarios/lv_heartbeat.toml).
         scenario: Option<PathBuf>,
         /// Output folder [default: out/<scenario name>].
         #[arg(short, long, value_name = "DIR")]

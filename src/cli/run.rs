@@ -21,10 +21,10 @@ pub const EXIT_SOLVE: u8 = 1;
 pub const EXIT_UNAVAILABLE: u8 = 69;
 
 /// The bundled default scenario and its mesh, compiled into the binary.
-const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/lv_twin.toml");
-const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/lv_twin.toml (bundled)";
-const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/lv_small_tet10.msh");
-const DEFAULT_MESH_NAME: &str = "meshes/lv_small_tet10.msh (bundled)";
+const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/lv_heartbeat.toml");
+const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/lv_heartbeat.toml (bundled)";
+const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/lv_beat_tet10.msh");
+const DEFAULT_MESH_NAME: &str = "meshes/lv_beat_tet10.msh (bundled)";
 
 impl From<ScenarioError> for Failure {
     fn from(e: ScenarioError) -> Failure {
@@ -202,6 +202,11 @@ pub fn run(
     }
     let backend = resolve_backend(choice, scenario.solver.method_for(scenario.analysis_kind(), choice))?;
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
+    if scenario.analysis_kind() == AnalysisKind::Heartbeat {
+        let heartbeat = crate::twin::heartbeat::Heartbeat::build(scenario, mesh, &source)
+            .map_err(|e| earlier_note(e.into(), &out))?;
+        return super::heartbeat::run(heartbeat, &backend, &out, json, quiet, with_report);
+    }
     if scenario.analysis_kind() == AnalysisKind::QuasiStatic {
         let analysis = QuasiStatic::build(scenario, mesh, &source).map_err(|e| earlier_note(e.into(), &out))?;
         return super::quasi_static::run(analysis, &backend, &out, json, quiet, with_report);

@@ -10,6 +10,7 @@
 //! the tests can parse it.
 
 pub mod fatigue;
+pub mod heartbeat;
 pub mod quasi_static;
 pub mod static_run;
 pub mod verification;

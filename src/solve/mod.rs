@@ -13,12 +13,17 @@
 //!   that needs the near-nullspace of the operator: [`solve_with`] takes it in [`SolveHints`]
 //!   (with an [`amg::AmgCache`] to keep the hierarchy between solves on one pattern).
 //!
+//! Nonlinear drivers: [`newton`] (Newton with line search on a fixed pattern) and [`bordered`]
+//! (Newton for a system bordered by one scalar unknown and equation, solved by the Schur
+//! complement so the linear solver sees only the symmetric tangent).
+//!
 //! GPU solver: [`gpu`], CG in f32 WGSL kernels with the residual replaced by the true f64
 //! residual until the f64 tolerance is met.
 //!
 //! [`fem`]: crate::fem
 
 pub mod amg;
+pub mod bordered;
 pub mod cg;
 pub mod direct;
 pub mod gpu;

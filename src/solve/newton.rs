@@ -186,33 +186,52 @@ fn norm(v: &[f64]) -> f64 {
 /// Damping factors tried, in turn, when the tangent is not positive definite.
 const DAMPING: [f64; 4] = [1e-4, 1e-2, 1.0, 1e2];
 
-/// Solves `K Δx = rhs`; when `K` is not positive definite (a non-positive Cholesky pivot, or
+/// Solves `K Δx_k = rhs_k` for every right-hand side (one factorization for the direct solver,
+/// one solve each for CG); when `K` is not positive definite (a non-positive Cholesky pivot, or
 /// negative curvature in CG), solves with `K + σ diag(K)` for the [`DAMPING`] factors in turn
 /// (Levenberg–Marquardt damping: a descent direction for the energy, shorter than Newton's).
-/// Returns the report and the `σ` used (0 for the undamped tangent).
-fn solve_damped(
+/// Returns the report (iterations summed, largest residual) and the `σ` used (0 for the
+/// undamped tangent).
+pub(super) fn solve_damped(
     tangent: &mut CsrMatrix<f64>,
-    rhs: &[f64],
-    dx: &mut [f64],
+    rhs: &[&[f64]],
+    dx: &mut [Vec<f64>],
     (params, backend): (&NewtonParams, &Backend),
     reuse: &mut Reuse,
 ) -> Result<(super::SolveReport, f64), SolveError> {
-    dx.fill(0.0);
     let indefinite =
         |e: &SolveError| matches!(e, SolveError::NotPositiveDefinite { .. } | SolveError::Breakdown { .. });
-    let mut linear = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend| match (
+    let one = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend| match (
         backend, p.method,
     ) {
-        (Backend::Cpu, super::Method::Direct) => {
-            super::direct::cholesky_reusing(&mut reuse.direct, a, b, x, super::SolveReport::new(backend, p, a))
-        }
         (Backend::Cpu, super::Method::Cg) if p.preconditioner == super::PreconditionerKind::Amg => {
             let hints = SolveHints { nullspace: reuse.nullspace.as_ref(), amg: Some(&reuse.amg), amg_params: None };
             solve_with(a, b, x, p, backend, &crate::progress::Silent, &hints)
         }
         _ => solve(a, b, x, p, backend, &crate::progress::Silent),
     };
-    let first = match linear(tangent, rhs, dx, &params.linear, backend) {
+    let mut linear = |a: &CsrMatrix<f64>, dx: &mut [Vec<f64>], p: &super::SolveParams, backend: &Backend| {
+        dx.iter_mut().for_each(|x| x.fill(0.0));
+        if let (Backend::Cpu, super::Method::Direct) = (backend, p.method) {
+            let report = super::SolveReport::new(backend, p, a);
+            return super::direct::cholesky_reusing_many(&mut reuse.direct, a, rhs, dx, report);
+        }
+        let mut total: Option<super::SolveReport> = None;
+        for (b, x) in rhs.iter().zip(dx.iter_mut()) {
+            let r = one(a, b, x, p, backend)?;
+            total = Some(match total {
+                None => r,
+                Some(mut t) => {
+                    t.iterations += r.iterations;
+                    t.seconds += r.seconds;
+                    t.relative_residual = t.relative_residual.max(r.relative_residual);
+                    t
+                }
+            });
+        }
+        Ok(total.expect("at least one right-hand side"))
+    };
+    let first = match linear(tangent, dx, &params.linear, backend) {
         Err(e) if indefinite(&e) => e,
         other => return other.map(|r| (r, 0.0)),
     };
@@ -228,8 +247,7 @@ fn solve_damped(
         for (&e, &d) in diagonal.iter().zip(&original) {
             tangent.values_mut()[e] = d + sigma * d.abs();
         }
-        dx.fill(0.0);
-        match linear(tangent, rhs, dx, &params.linear, backend) {
+        match linear(tangent, dx, &params.linear, backend) {
             Ok(r) => {
                 restore(tangent, &diagonal, &original);
                 return Ok((r, sigma));
@@ -276,7 +294,8 @@ pub fn newton_with(
 ) -> Result<NewtonReport, NewtonError> {
     let n = x.len();
     let mut report = NewtonReport::default();
-    let (mut r, mut r_try, mut x_try, mut dx) = (vec![0.0; n], vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let (mut r, mut r_try, mut x_try) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+    let mut solution = vec![vec![0.0; n]];
     let mut rhs = vec![0.0; n];
     let t = std::time::Instant::now();
     let eval = system.evaluate(x, &mut r, Some(tangent)).map_err(|reason| NewtonError::Start { reason })?;
@@ -295,8 +314,9 @@ pub fn newton_with(
             return Err(NewtonError::NotConverged { report: Box::new(report) });
         }
         rhs.iter_mut().zip(&r).for_each(|(b, r)| *b = -r);
-        let linear = solve_damped(tangent, &rhs, &mut dx, (params, backend), reuse)
+        let linear = solve_damped(tangent, &[&rhs], &mut solution, (params, backend), reuse)
             .map_err(|source| NewtonError::Linear { report: Box::new(report.clone()), source })?;
+        let dx = &solution[0];
         if linear.1 > 0.0 {
             report.damped += 1;
         }
@@ -304,17 +324,17 @@ pub fn newton_with(
         report.linear_iterations += linear.iterations;
         report.linear_residual = report.linear_residual.max(linear.relative_residual);
         report.solve_seconds += linear.seconds;
-        let slope0 = dot(&dx, &r);
+        let slope0 = dot(dx, &r);
         let (mut alpha, mut last, mut trials) = (1.0, String::new(), 0);
         let accepted = loop {
-            x_try.iter_mut().zip(x.iter().zip(&dx)).for_each(|(t, (x, d))| *t = x + alpha * d);
+            x_try.iter_mut().zip(x.iter().zip(dx)).for_each(|(t, (x, d))| *t = x + alpha * d);
             let t = std::time::Instant::now();
             let outcome = system.evaluate(&x_try, &mut r_try, Some(tangent));
             report.assembly_seconds += t.elapsed().as_secs_f64();
             let next = match outcome {
                 Ok(_) => {
                     let trial = norm(&r_try);
-                    let slope = dot(&dx, &r_try);
+                    let slope = dot(dx, &r_try);
                     if slope <= LINE_SEARCH_ETA * slope0.abs() || trial < res || trial <= floor {
                         break Some(trial);
                     }
@@ -344,7 +364,7 @@ pub fn newton_with(
         std::mem::swap(&mut r, &mut r_try);
         res = trial;
         report.iterations += 1;
-        last_update = alpha * norm(&dx) / norm(x).max(f64::MIN_POSITIVE);
+        last_update = alpha * norm(dx) / norm(x).max(f64::MIN_POSITIVE);
         report.residuals.push(res);
         report.updates.push(last_update);
         report.steps.push(alpha);

@@ -33,6 +33,15 @@ pub enum AnalysisKind {
     Static,
     /// Finite strain, load steps solved by Newton's method.
     QuasiStatic,
+    /// Finite strain through whole heartbeats against a lumped circulation (`[heartbeat]`).
+    Heartbeat,
+}
+
+impl AnalysisKind {
+    /// Whether the analysis is finite-strain (Newton on hyperelastic laws).
+    pub fn finite_strain(self) -> bool {
+        matches!(self, AnalysisKind::QuasiStatic | AnalysisKind::Heartbeat)
+    }
 }
 
 /// `[analysis]`.

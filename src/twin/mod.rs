@@ -8,6 +8,7 @@
 //! | [`steps`] | the load schedule of a quasi-static analysis |
 //! | [`fatigue`] | the fatigue driver: load cases, stresses per region, assessment, hot spot, maps |
 //! | [`fatigue_summary`] | the `fatigue` section of `summary.json` |
+//! | [`heartbeat`] | whole heartbeats: twitch, cavity pressure as an unknown, Windkessel and valves, PV loops |
 //! | [`history`] | load-history CSV files |
 //! | [`fatigue_spec`] | the `[fatigue]` table: regions, material data, criterion, cycle or history |
 //! | [`fibres`] | fibre frames per cell: from mesh fields or rule-based (Bayer et al. 2012) |
@@ -32,6 +33,7 @@ pub mod fatigue;
 pub mod fatigue_spec;
 pub mod fatigue_summary;
 pub mod fibres;
+pub mod heartbeat;
 pub mod history;
 pub mod klotz;
 pub mod load_cases;

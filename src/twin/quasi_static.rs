@@ -71,6 +71,17 @@ pub struct QuasiStatic {
     reuse: std::sync::Mutex<Reuse>,
 }
 
+/// A Newton solve at the current cell pressures, from `x` (for [`QuasiStatic::equilibrium_with`]).
+pub(crate) type InnerSolve<'s> =
+    dyn FnMut(&mut Mechanics<'_>, &mut [f64], &mut Reuse) -> Result<NewtonReport, NewtonError> + 's;
+
+/// The constrained DOFs and eliminated tangent entries a [`Mechanics`] borrows.
+#[derive(Debug, Clone)]
+pub(crate) struct MechanicsParts {
+    constrained: Vec<usize>,
+    eliminated: Vec<usize>,
+}
+
 /// The fields of one converged step, for its VTU.
 #[derive(Debug, Clone)]
 pub struct StepOutput<'a> {
@@ -252,6 +263,91 @@ impl QuasiStatic {
         steps::stages(&self.scenario).iter().map(|s| s.increments).sum()
     }
 
+    /// What a [`Mechanics`] of this analysis borrows besides the analysis: the constrained DOFs
+    /// and the tangent entries their elimination zeroes.
+    pub(crate) fn parts(&self) -> MechanicsParts {
+        let constrained = self.supports.bc.dofs().to_vec();
+        let eliminated = eliminated_entries(&self.assembler.zero_matrix(), &self.mask);
+        MechanicsParts { constrained, eliminated }
+    }
+
+    /// The equilibrium of this analysis, every load at zero.
+    pub(crate) fn mechanics<'a>(&'a self, parts: &'a MechanicsParts) -> Mechanics<'a> {
+        Mechanics {
+            mesh: &self.mesh_si,
+            assembler: &self.assembler,
+            fs: &self.fs,
+            laws: &self.laws,
+            law_of_cell: &self.law_of_cell,
+            frames: &self.frames,
+            terms: &self.terms,
+            springs: &self.springs,
+            mask: &self.mask,
+            constrained: &parts.constrained,
+            eliminated: &parts.eliminated,
+            reactions: Vec::new(),
+            levels: Vec::new(),
+            active: vec![0.0; self.mesh.cell_count()],
+            pressure: vec![0.0; self.mesh.cell_count()],
+            last: None,
+        }
+    }
+
+    /// The mesh in SI units.
+    pub(crate) fn mesh_si(&self) -> &Mesh {
+        &self.mesh_si
+    }
+
+    /// Pattern and DOF map.
+    pub(crate) fn assembler(&self) -> &Assembler {
+        &self.assembler
+    }
+
+    /// The resolved loads, in the scenario's order.
+    pub(crate) fn terms(&self) -> &[LoadTerm] {
+        &self.terms
+    }
+
+    /// The prescribed DOFs and their full values (m).
+    pub(crate) fn prescribed(&self) -> (&[usize], &[f64]) {
+        (self.supports.bc.dofs(), self.supports.bc.values())
+    }
+
+    /// The cavities: name, geometry and the index of their pressure load.
+    pub(crate) fn cavities(&self) -> &[(String, Cavity, Option<usize>)] {
+        &self.cavities
+    }
+
+    /// The SI values of every load at its scenario `value`.
+    pub(crate) fn full_levels(&self) -> Vec<Vec<f64>> {
+        let units = self.scenario.units;
+        self.scenario
+            .loads
+            .iter()
+            .map(|l| components(&l.value).iter().map(|v| v * si_factor(l.kind, &units)).collect())
+            .collect()
+    }
+
+    /// The tangent's note for summaries (exact or symmetrized).
+    pub(crate) fn tangent_note(&self) -> &str {
+        &self.tangent_note
+    }
+
+    /// The formulation, for summaries.
+    pub(crate) fn formulation(&self) -> String {
+        self.empty_summary(&Backend::Cpu, &self.newton_params(&Backend::Cpu)).formulation
+    }
+
+    /// The materials as summarised in `summary.json`.
+    pub(crate) fn law_summaries(&self) -> Vec<LawSummary> {
+        self.empty_summary(&Backend::Cpu, &self.newton_params(&Backend::Cpu)).materials
+    }
+
+    /// The mesh as summarised in `summary.json`.
+    pub(crate) fn mesh_summary(&self) -> MeshSummary {
+        self.empty_summary(&Backend::Cpu, &self.newton_params(&Backend::Cpu)).mesh
+    }
+
     /// Steps 6–7 on `backend`; every converged step goes to `observer` before the next begins.
     pub fn run(
         &self,
@@ -262,27 +358,9 @@ impl QuasiStatic {
         let start = Instant::now();
         let stages = steps::stages(&self.scenario);
         let params = self.newton_params(backend);
-        let constrained = self.supports.bc.dofs().to_vec();
+        let parts = self.parts();
         let mut tangent = self.assembler.zero_matrix();
-        let eliminated = eliminated_entries(&tangent, &self.mask);
-        let mut mech = Mechanics {
-            mesh: &self.mesh_si,
-            assembler: &self.assembler,
-            fs: &self.fs,
-            laws: &self.laws,
-            law_of_cell: &self.law_of_cell,
-            frames: &self.frames,
-            terms: &self.terms,
-            springs: &self.springs,
-            mask: &self.mask,
-            constrained: &constrained,
-            eliminated: &eliminated,
-            reactions: Vec::new(),
-            levels: Vec::new(),
-            active: vec![0.0; self.mesh.cell_count()],
-            pressure: vec![0.0; self.mesh.cell_count()],
-            last: None,
-        };
+        let mut mech = self.mechanics(&parts);
         let mut x = vec![0.0; self.assembler.dofs().len()];
         let mut march = March { summary: self.empty_summary(backend, &params), before: steps::initial(&self.scenario) };
         progress.stage("load steps", Some(self.planned_steps() as u64));
@@ -321,7 +399,8 @@ impl QuasiStatic {
         Ok(Outcome { summary, failure })
     }
 
-    fn newton_params(&self, backend: &Backend) -> NewtonParams {
+    /// The Newton settings of the scenario on `backend`.
+    pub(crate) fn newton_params(&self, backend: &Backend) -> NewtonParams {
         let a = &self.scenario.analysis;
         let s = &self.scenario.solver;
         let choice = match backend {
@@ -431,8 +510,21 @@ impl QuasiStatic {
         backend: &Backend,
         progress: &dyn Progress,
     ) -> Result<NewtonReport, NewtonError> {
+        self.equilibrium_with(mech, x, &mut |mech, x, reuse| {
+            newton_with(mech, x, tangent, (params, backend), progress, reuse)
+        })
+    }
+
+    /// [`equilibrium`](Self::equilibrium) with the Newton solve given by `solve` (for the
+    /// heartbeat's bordered Newton): it solves at the current cell pressures, from `x`.
+    pub(crate) fn equilibrium_with(
+        &self,
+        mech: &mut Mechanics<'_>,
+        x: &mut [f64],
+        solve: &mut InnerSolve<'_>,
+    ) -> Result<NewtonReport, NewtonError> {
         let mut reuse = self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut report = newton_with(mech, x, tangent, (params, backend), progress, &mut reuse)?;
+        let mut report = solve(mech, x, &mut reuse)?;
         if !self.incompressible.iter().any(|&i| i) {
             return Ok(report);
         }
@@ -462,7 +554,7 @@ impl QuasiStatic {
                 );
                 return Err(NewtonError::Outer { report: Box::new(report), what });
             }
-            let next = newton_with(mech, x, tangent, (params, backend), progress, &mut reuse)?;
+            let next = solve(mech, x, &mut reuse)?;
             report.iterations += next.iterations;
             report.linear_iterations += next.linear_iterations;
             report.assembly_seconds += next.assembly_seconds;
@@ -639,6 +731,13 @@ impl QuasiStatic {
         step: usize,
         summary: &'a StepSummary,
     ) -> Result<StepOutput<'a>, ScenarioError> {
+        let (point_fields, cell_fields) = self.fields(mech, x)?;
+        Ok(StepOutput { step, summary, point_fields, cell_fields })
+    }
+
+    /// The point and cell fields of the state `x` (scenario units): displacement, Cauchy stress,
+    /// von Mises, J, fibre strain and stress, active tension, and the fibre frame.
+    pub(crate) fn fields(&self, mech: &Mechanics<'_>, x: &[f64]) -> Result<(Vec<Field>, Vec<Field>), ScenarioError> {
         let units = self.scenario.units;
         let (l, s) = (units.length(), units.stress());
         let states: Vec<CellState> = self
@@ -665,7 +764,7 @@ impl QuasiStatic {
                 None => cell_fields.push(f.clone()),
             }
         }
-        Ok(StepOutput { step, summary, point_fields, cell_fields })
+        Ok((point_fields, cell_fields))
     }
 
     fn failure_message(&self, march: &March, stage: &Stage, inc: usize, (t0, t1): (f64, f64), why: &str) -> String {

@@ -56,6 +56,9 @@ pub struct Scenario {
     /// The patient's measured end-diastolic state (`organ-twin calibrate`).
     #[serde(default)]
     pub patient: Option<super::calibrate::PatientSpec>,
+    /// Time stepping, twitch and circulation of a heartbeat (`kind = "heartbeat"`).
+    #[serde(default)]
+    pub heartbeat: Option<super::heartbeat::spec::HeartbeatSpec>,
 }
 
 /// Length unit of the scenario (and of the mesh coordinates).
@@ -575,7 +578,9 @@ impl SolverSpec {
     pub fn method_for(&self, kind: AnalysisKind, backend: BackendChoice) -> crate::solve::Method {
         use crate::solve::Method;
         self.method.unwrap_or(match (kind, backend) {
-            (AnalysisKind::QuasiStatic, BackendChoice::Cpu | BackendChoice::Auto) => Method::Direct,
+            (AnalysisKind::QuasiStatic | AnalysisKind::Heartbeat, BackendChoice::Cpu | BackendChoice::Auto) => {
+                Method::Direct
+            }
             _ => Method::Cg,
         })
     }
@@ -657,7 +662,7 @@ impl Scenario {
                 return bad(format!("material[{}] (region {})", i + 1, m.region), e);
             }
         }
-        let finite_strain = self.analysis_kind() == AnalysisKind::QuasiStatic;
+        let finite_strain = self.analysis_kind().finite_strain();
         let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
         for (i, s) in self.supports.iter().enumerate() {
             let entry = format!("support[{}]", i + 1);
@@ -793,6 +798,28 @@ impl Scenario {
             entry,
             message,
         })?;
+        match (&self.heartbeat, self.analysis_kind()) {
+            (Some(h), AnalysisKind::Heartbeat) => h.check().map_err(|(entry, message)| ScenarioError::Invalid {
+                source_name: source.into(),
+                entry,
+                message,
+            })?,
+            (None, AnalysisKind::Heartbeat) => {
+                return bad(
+                    "analysis".into(),
+                    "kind = \"heartbeat\" needs a [heartbeat] table (period, dt, pressure_unit, [heartbeat.twitch], \
+                     [heartbeat.circulation])"
+                        .into(),
+                )
+            }
+            (Some(_), _) => {
+                return bad(
+                    "heartbeat".into(),
+                    "the [heartbeat] table belongs to [analysis] kind = \"heartbeat\"".into(),
+                )
+            }
+            (None, _) => {}
+        }
         Ok(())
     }
 

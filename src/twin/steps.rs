@@ -71,6 +71,9 @@ pub fn check(s: &Scenario) -> Result<(), (String, String)> {
     let bad = |m: String| Err(("analysis".to_string(), m));
     let quasi = s.analysis_kind() == AnalysisKind::QuasiStatic;
     if !quasi && (a.steps.is_some() || !a.step_list.is_empty()) {
+        if s.analysis_kind() == AnalysisKind::Heartbeat {
+            return bad("a heartbeat's time steps come from [heartbeat] period and dt, not analysis steps".into());
+        }
         return bad("steps belong to kind = \"quasi_static\"".into());
     }
     if a.steps.is_some() && !a.step_list.is_empty() {

@@ -204,6 +204,8 @@ pub fn inflation_scenario(scenario: &Scenario, load: usize, pressure: f64, incre
         .collect();
     // Probes are not needed, and a probe point of the imaged shape may lie outside an iterate.
     s.probes.clear();
+    s.analysis.kind = Some(super::analysis::AnalysisKind::QuasiStatic);
+    s.heartbeat = None;
     s.analysis.steps = None;
     s.analysis.step_list =
         vec![super::analysis::StepSpec { name: Some("inflation".into()), increments: increments.max(1), loads }];
