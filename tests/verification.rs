@@ -55,3 +55,6 @@ mod fatigue;
 mod fatigue_inputs;
 #[path = "verification/patient.rs"]
 mod patient;
+
+#[path = "verification/verdict.rs"]
+mod verdict;

@@ -87,7 +87,7 @@ enum Command {
     /// Benchmark the GPU solver against the device's copy bandwidth and the CPU reference.
     Bench {
         /// Target sizes in DOFs (steel bricks of about these sizes).
-        #[arg(long, value_delimiter = ',', default_values_t = vec![1e4, 1e5, 1e6])]
+        #[arg(long, value_delimiter = ',', default_value = "1e4,1e5,1e6")]
         sizes: Vec<f64>,
         /// Write the results as JSON to FILE.
         #[arg(long, value_name = "FILE")]
@@ -100,7 +100,7 @@ enum Command {
         #[arg(long)]
         no_cpu: bool,
         /// Relative residual of the full solves.
-        #[arg(long, default_value_t = 1e-10)]
+        #[arg(long, default_value = "1e-10")]
         rtol: f64,
     },
     /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.

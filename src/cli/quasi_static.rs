@@ -53,6 +53,7 @@ pub fn run(
     staging.publish(MARKER, is_step).map_err(|e| earlier_note(e.into(), out))?;
     let text = serde_json::to_string_pretty(summary).expect("summary serializes");
     report(|w| if json { writeln!(w, "{text}") } else { write_table(w, summary, out) })?;
+    super::warn(quiet, &summary.warnings);
     match outcome.failure {
         Some(message) => Err(Failure { code: EXIT_SOLVE, message }),
         None => Ok(()),

@@ -282,18 +282,20 @@ fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> s
         s.mesh.dofs,
         s.mesh.constrained_dofs
     )?;
+    let v = &s.solver;
+    let method = match v.method.as_str() {
+        "cg" => format!("cg/{}", v.preconditioner),
+        other => other.to_string(),
+    };
     writeln!(
         w,
-        "  solver         {} {}/{} {}: {} iterations, relative residual {:.2e} in {:.3} s (assembly {:.3} s)",
-        s.solver.backend,
-        s.solver.method,
-        s.solver.preconditioner,
-        s.solver.precision,
-        s.solver.iterations,
-        s.solver.relative_residual,
-        s.solver.seconds,
-        s.solver.assembly_seconds
+        "  solver         {} {method} {}: {} iterations, relative residual {:.2e} in {:.3} s (assembly {:.3} s)",
+        v.backend, v.precision, v.iterations, v.relative_residual, v.seconds, v.assembly_seconds
     )?;
+    if v.convergence == crate::solve::Convergence::AttainableAccuracy {
+        let line = crate::solve::accuracy::describe(v.convergence, v.relative_residual, v.rtol, v.floor);
+        writeln!(w, "                 {line}")?;
+    }
     writeln!(w, "  max |u|        {:.6e} {} at node {}", s.max_displacement, u.length, s.max_displacement_node)?;
     writeln!(
         w,

@@ -10,6 +10,7 @@ use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{ColMut, Side};
 use nalgebra_sparse::CsrMatrix;
 
+use super::accuracy::{attainable_floor, classify};
 use super::vector::relative_residual_f64;
 use super::{SolveError, SolveReport};
 
@@ -32,7 +33,9 @@ fn pattern_key(a: &CsrMatrix<f64>) -> PatternKey {
     (a.nrows(), a.nnz(), h.finish())
 }
 
-/// Solves the symmetric positive definite `a x = b` into `x`.
+/// Solves the symmetric positive definite `a x = b` into `x`. The report carries the residual,
+/// the attainable floor and the verdict ([`super::accuracy`]); a residual that fails it is not an
+/// error here (the caller decides: a static run refuses the result, a Newton iteration goes on).
 pub fn cholesky(a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], report: SolveReport) -> Result<SolveReport, SolveError> {
     cholesky_reusing(&mut Reuse::default(), a, b, x, report)
 }
@@ -75,6 +78,8 @@ pub fn cholesky_reusing(
     x.copy_from_slice(b);
     llt.solve_in_place(ColMut::from_slice_mut(x));
     report.relative_residual = relative_residual_f64(a, b, x);
+    report.floor = attainable_floor(a, b, x);
+    report.convergence = classify(report.relative_residual, report.rtol, report.floor);
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -140,6 +145,8 @@ impl Factor {
         x.copy_from_slice(b);
         self.llt.solve_in_place(ColMut::from_slice_mut(x));
         report.relative_residual = relative_residual_f64(a, b, x);
+        report.floor = attainable_floor(a, b, x);
+        report.convergence = classify(report.relative_residual, report.rtol, report.floor);
         report.seconds = start.elapsed().as_secs_f64();
         Ok(report)
     }

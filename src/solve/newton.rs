@@ -198,8 +198,7 @@ fn solve_damped(
     reuse: &mut Reuse,
 ) -> Result<(super::SolveReport, f64), SolveError> {
     dx.fill(0.0);
-    let indefinite =
-        |e: &SolveError| matches!(e, SolveError::NotPositiveDefinite { .. } | SolveError::Breakdown { .. });
+    let indefinite = SolveError::is_indefinite;
     let mut linear = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend| match (
         backend, p.method,
     ) {

@@ -45,6 +45,31 @@ use crate::solve::{Backend, SolveParams};
 /// Most Uzawa updates of the cell pressures per increment.
 pub const MAX_UZAWA: usize = 25;
 
+/// How the tangent note of a symmetrized (modified Newton) tangent begins.
+const SYMMETRIZED: &str = "symmetrized";
+
+/// The warnings a converged step leaves: linear solves above the tolerance, damped tangents.
+fn step_warnings(step: usize, stage: &str, report: &NewtonReport, rtol: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    if report.linear_residual > rtol {
+        out.push(format!(
+            "step {step} ({stage}): a linear solve of its Newton iterations ended at relative residual {:.2e}, above \
+             solver.rtol {rtol:e} (accepted as the attainable accuracy of that tangent); Newton's own residual test \
+             still passed, but a tangent this ill-conditioned may converge slowly",
+            report.linear_residual
+        ));
+    }
+    if report.damped > 0 {
+        out.push(format!(
+            "step {step} ({stage}): {} Newton iteration(s) met a tangent that is not positive definite and damped it \
+             (K + sigma diag K): the step may be near a limit point (buckling, snap-through) or too large; check the \
+             result, or use more steps",
+            report.damped
+        ));
+    }
+    out
+}
+
 /// A resolved quasi-static scenario, ready to run.
 #[derive(Debug)]
 pub struct QuasiStatic {
@@ -175,7 +200,7 @@ impl QuasiStatic {
             "exact (consistent, symmetric)".to_string()
         } else {
             format!(
-                "symmetrized: the follower pressure {} acts on a surface whose rim moves, so the skew part of its \
+                "{SYMMETRIZED}: the follower pressure {} acts on a surface whose rim moves, so the skew part of its \
                  load stiffness is dropped (Newton converges linearly, to the same solution)",
                 moving.join(", ")
             )
@@ -296,8 +321,10 @@ impl QuasiStatic {
                 let solved = self.increment(&mut mech, &mut x, &mut tangent, &ramp, (&params, backend), progress);
                 match solved {
                     Ok((report, cutbacks)) => {
-                        let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
                         let step = march.summary.steps.len() + 1;
+                        let warnings = step_warnings(step, &stage.name, &report, params.linear.rtol);
+                        march.summary.warnings.extend(warnings);
+                        let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
                         let output = self.step_output(&mech, &x, step, &record)?;
                         observer(&output)?;
                         march.summary.steps.push(record);
@@ -370,6 +397,7 @@ impl QuasiStatic {
         let (stage, before, (t0, t1)) = (ramp.stage, ramp.before, ramp.fractions);
         let (mut t, mut dt, mut cutbacks, mut total) = (t0, t1 - t0, 0, 0);
         let (mut linear, mut assembly, mut solving, mut damped) = (0, 0.0, 0.0, 0);
+        let mut linear_residual = 0.0f64;
         loop {
             let tn = (t + dt).min(t1);
             mech.set_levels(self.levels(stage, before, tn));
@@ -386,6 +414,7 @@ impl QuasiStatic {
                 Ok(mut report) => {
                     total += report.iterations;
                     linear += report.linear_iterations;
+                    linear_residual = report.linear_residual.max(linear_residual);
                     assembly += report.assembly_seconds;
                     solving += report.solve_seconds;
                     damped += report.damped;
@@ -397,6 +426,7 @@ impl QuasiStatic {
                         report.assembly_seconds = assembly;
                         report.solve_seconds = solving;
                         report.damped = damped;
+                        report.linear_residual = linear_residual;
                         return Ok((report, cutbacks));
                     }
                     if report.iterations <= 5 {
@@ -465,6 +495,7 @@ impl QuasiStatic {
             let next = newton_with(mech, x, tangent, (params, backend), progress, &mut reuse)?;
             report.iterations += next.iterations;
             report.linear_iterations += next.linear_iterations;
+            report.linear_residual = report.linear_residual.max(next.linear_residual);
             report.assembly_seconds += next.assembly_seconds;
             report.solve_seconds += next.solve_seconds;
             report.damped += next.damped;
@@ -534,6 +565,12 @@ impl QuasiStatic {
             steps: Vec::new(),
             reactions: BTreeMap::new(),
             pins: self.supports.pins.clone(),
+            warnings: self
+                .tangent_note
+                .starts_with(SYMMETRIZED)
+                .then(|| format!("the tangent is {}", self.tangent_note))
+                .into_iter()
+                .collect(),
             seconds: 0.0,
         }
     }

@@ -540,7 +540,8 @@ pub struct SolverSpec {
     /// Preconditioner.
     #[serde(default)]
     pub preconditioner: crate::solve::PreconditionerKind,
-    /// Relative residual tolerance.
+    /// Relative residual tolerance on `‖b − A x‖ / ‖b‖` (default [`crate::solve::DEFAULT_RTOL`],
+    /// 1e-8); a residual above it at the attainable floor also converges.
     #[serde(default = "default_rtol")]
     pub rtol: f64,
     /// CG iteration limit.
@@ -549,7 +550,7 @@ pub struct SolverSpec {
 }
 
 fn default_rtol() -> f64 {
-    1e-10
+    crate::solve::DEFAULT_RTOL
 }
 
 fn default_max_iterations() -> usize {
