@@ -210,6 +210,28 @@ fn build_options(fix_orientation: bool) -> BuildOptions {
     BuildOptions { fix_orientation, ..BuildOptions::default() }
 }
 
+/// `n` and `word`, plural unless `n` is 1 ("1 node", "2 nodes").
+pub(crate) fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `v` rounded to `decimals`, with a result that rounds to zero made +0 (no "-0.000").
+pub(crate) fn tidy(v: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    if (v * scale).round() == 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// A note on standard error (a choice made for the user, and why), unless `quiet`.
+fn warn_note(quiet: bool, note: Option<&str>) {
+    if let (false, Some(note)) = (quiet, note) {
+        eprintln!("note: {note}");
+    }
+}
+
 fn warn(quiet: bool, warnings: &[impl std::fmt::Display]) {
     if !quiet {
         for w in warnings {
@@ -276,11 +298,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let m = &imported.mesh;
             let line = format!(
-                "wrote {}: {} nodes, {} cells, {} surfaces",
+                "wrote {}: {}, {}, {}",
                 output.display(),
-                m.nodes().len(),
-                m.cell_count(),
-                m.surfaces().len()
+                count(m.nodes().len(), "node"),
+                count(m.cell_count(), "cell"),
+                count(m.surfaces().len(), "surface")
             );
             report(|out| writeln!(out, "{line}"))
         }

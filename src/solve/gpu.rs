@@ -259,7 +259,7 @@ fn refined_pcg(
     let (mut res, mut trial_res, mut trial) = (vec![0.0; b.len()], vec![0.0; b.len()], vec![0.0; b.len()]);
     let mut s = residual(a, b, x, &mut res);
     let (mut stalls, mut rescale, mut floor, mut cap) = (0, 0.0f32, 0.0f64, usize::MAX);
-    progress.stage("GPU CG iterations", Some(params.max_iterations as u64));
+    progress.stage("GPU CG iterations", None);
     let converged = loop {
         report.relative_residual = s / b_norm;
         if s <= target {
