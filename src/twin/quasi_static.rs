@@ -919,3 +919,22 @@ fn resolve_cavities(scenario: &Scenario, mesh_si: &Mesh) -> Result<Vec<(String, 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step's warnings: a linear solve above rtol, damped tangents, both, or neither.
+    #[test]
+    fn step_warnings_name_the_step_and_the_cause() {
+        let report = |linear_residual, damped| NewtonReport { linear_residual, damped, ..NewtonReport::default() };
+        assert!(step_warnings(1, "filling", &report(1e-12, 0), 1e-8).is_empty());
+        let w = step_warnings(3, "filling", &report(2.5e-8, 0), 1e-8);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("step 3 (filling): a linear solve") && w[0].contains("2.50e-8"), "{w:?}");
+        let w = step_warnings(7, "contraction", &report(1e-12, 2), 1e-8);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("step 7 (contraction): 2 Newton iteration(s)") && w[0].contains("damped"), "{w:?}");
+        assert_eq!(step_warnings(2, "s", &report(1e-6, 1), 1e-8).len(), 2);
+    }
+}
