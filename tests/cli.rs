@@ -251,6 +251,12 @@ fn gpu_info_and_bench_report_json() {
     assert!(dir.path().join(format!("brick_{dofs}dofs/K.mtx")).is_file());
     let o = run(&["bench", "--sizes", "nan"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // --quiet drops the progress, not the figures (issue 11, item 17).
+    let o = run(&["-q", "bench", "--sizes", "1000", "--no-cpu"]);
+    assert!(o.status.success() && stdout(&o).contains(" DOFs, ") && stdout(&o).contains("SpMV BSR"), "{}", stdout(&o));
+    // The help shows the defaults as the options take them (item 22).
+    let help = stdout(&run(&["bench", "--help"])).split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("[default: 1e4,1e5,1e6]") && help.contains("[default: 1e-10]"), "{help}");
 }
 
 #[test]
@@ -834,4 +840,106 @@ fn bad_patient_input_exits_non_zero_and_writes_nothing() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("did not converge in 1 iterations"), "{}", stderr(&o));
     assert!(!dir.path().join("u.msh").exists(), "no mesh on failure");
+}
+
+/// A beam scenario with two probes listed out of alphabetical order, on `backend` by `method`.
+fn probe_order_scenario(method: &str, backend: &str) -> String {
+    format!(
+        r#"
+name = "beam"
+units = {{ length = "mm", stress = "MPa" }}
+[mesh]
+file = "beam.msh"
+[[material]]
+region = "all"
+model = "linear_elastic"
+youngs_modulus = 1000.0
+poisson_ratio = 0.3
+[[support]]
+kind = "fixed"
+surface = "xmin"
+[[load]]
+kind = "traction"
+surface = "xmax"
+value = [0.0, 0.0, -0.01]
+[solver]
+backend = "{backend}"
+method = "{method}"
+[[probe]]
+name = "zeta"
+point = [10.0, 0.5, 0.5]
+[[probe]]
+name = "alpha"
+point = [5.0, 0.5, 0.5]
+"#
+    )
+}
+
+/// Issue 11, items 17 and 22: probes print in the scenario's order; `auto` says why it chose the
+/// CPU for a direct solve; the solver line names no preconditioner for a direct solve; a CG run
+/// saves its residual history as residuals.csv (one row per iteration), a direct run none;
+/// counts take their singular; no "-0.000%"; `-q run` still prints the results.
+#[test]
+fn run_output_reads_as_a_careful_user_expects() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["mesh", "beam", "-o", "beam.msh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("-0.000%"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(" nodes, ") && stdout(&o).contains("+0.000%"), "{}", stdout(&o));
+    std::fs::write(dir.path().join("direct.toml"), probe_order_scenario("direct", "auto")).unwrap();
+    let o = run_in(dir.path(), &["run", "direct.toml", "--out", "d", "--no-report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let (zeta, alpha) = (text.find("probe          zeta").unwrap(), text.find("probe          alpha").unwrap());
+    assert!(zeta < alpha, "file order, not alphabetical:\n{text}");
+    assert!(text.contains("solver         cpu direct f64") && !text.contains("direct/"), "{text}");
+    assert!(stderr(&o).contains("note: backend auto chose the CPU: method = \"direct\""), "{}", stderr(&o));
+    assert!(!dir.path().join("d/residuals.csv").exists(), "a direct solve has no residual history");
+    std::fs::write(dir.path().join("cg.toml"), probe_order_scenario("cg", "cpu")).unwrap();
+    let o = run_in(dir.path(), &["-q", "run", "cg.toml", "--out", "c", "--json", "--no-report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "--quiet: {}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("-q keeps the results");
+    let iterations = v["solver"]["iterations"].as_u64().unwrap() as usize;
+    assert_eq!(v["solver"]["convergence"], "tolerance");
+    let csv = std::fs::read_to_string(dir.path().join("c/residuals.csv")).expect("residuals.csv");
+    assert!(csv.starts_with("iteration,relative_residual\n1,"), "{csv}");
+    assert_eq!(csv.lines().count(), iterations + 1, "one row per iteration");
+}
+
+/// Issue 11, item 19: a body of two regions (the implant bonded in bone) held only by a roller
+/// names both regions, not the first cell's.
+#[test]
+fn an_unsupported_body_names_all_its_regions() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("implant_in_bone.toml"))
+        .unwrap()
+        .replace(
+            "../implant_in_bone.msh",
+            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("meshes/implant_in_bone.msh").display().to_string(),
+        )
+        .replace("kind = \"fixed\"\nsurface = \"bone_bottom\"", "kind = \"symmetry\"\nsurface = \"bone_bottom\"");
+    let path = dir.path().join("roller.toml");
+    std::fs::write(&path, text).unwrap();
+    let o = run(&["run", path.to_str().unwrap(), "--out", dir.path().join("o").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("regions 'implant', 'bone'") || e.contains("regions 'bone', 'implant'"), "{e}");
+    assert!(e.contains("is not held by the supports"), "{e}");
+}
+
+/// Issue 11, item 22: the Abaqus fixtures carry a neutral heading, not the path of the machine
+/// that generated them.
+#[test]
+fn abaqus_fixtures_carry_a_neutral_heading() {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let bad = fixtures.join("bad");
+    for entry in std::fs::read_dir(&fixtures).unwrap().chain(std::fs::read_dir(&bad).unwrap()) {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "inp") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let heading = text.lines().skip_while(|l| !l.starts_with("*Heading")).nth(1).unwrap_or_default();
+            assert!(!heading.trim_start().starts_with('/'), "{}: heading {heading:?}", path.display());
+        }
+    }
 }

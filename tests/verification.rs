@@ -58,3 +58,6 @@ mod patient;
 
 #[path = "verification/heartbeat.rs"]
 mod heartbeat;
+
+#[path = "verification/verdict.rs"]
+mod verdict;

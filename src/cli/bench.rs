@@ -314,9 +314,7 @@ pub fn run(options: &BenchOptions, quiet: bool) -> Result<(), Failure> {
         }
         match measure(&gpu, &sys, copy, !options.no_cpu, options.rtol) {
             Ok(size) => {
-                if !quiet {
-                    report(|out| print_size(out, &size))?;
-                }
+                report(|out| print_size(out, &size))?;
                 report_data.sizes.push(size);
             }
             // The largest that fits: stop at the first size the device cannot hold.

@@ -195,11 +195,11 @@ pub(super) fn run(shape: Shape, quiet: bool) -> Result<(), Failure> {
     }
     let v = mesh.volume();
     let line = format!(
-        "wrote {}: {} nodes, {} cells, volume {v:.6} (analytic {exact:.6}, {:+.3}%)",
+        "wrote {}: {}, {}, volume {v:.6} (analytic {exact:.6}, {:+.3}%)",
         common.output.display(),
-        mesh.nodes().len(),
-        mesh.cell_count(),
-        100.0 * (v - exact) / exact
+        super::count(mesh.nodes().len(), "node"),
+        super::count(mesh.cell_count(), "cell"),
+        super::tidy(100.0 * (v - exact) / exact, 3)
     );
     super::report(|out| writeln!(out, "{line}"))
 }

@@ -66,7 +66,7 @@ pub(super) fn write_text(out: &mut dyn Write, file: &str, imported: &Imported) -
     if !s.node_sets.is_empty() {
         writeln!(out, "node sets ({})", s.node_sets.len())?;
         for n in &s.node_sets {
-            writeln!(out, "        {:<20} {:>9} nodes", n.name, n.count)?;
+            writeln!(out, "        {:<20} {:>15}", n.name, super::count(n.count, "node"))?;
         }
     }
     if !s.cell_fields.is_empty() || !s.node_fields.is_empty() {

@@ -88,7 +88,7 @@ enum Command {
     /// Benchmark the GPU solver against the device's copy bandwidth and the CPU reference.
     Bench {
         /// Target sizes in DOFs (steel bricks of about these sizes).
-        #[arg(long, value_delimiter = ',', default_values_t = vec![1e4, 1e5, 1e6])]
+        #[arg(long, value_delimiter = ',', default_value = "1e4,1e5,1e6")]
         sizes: Vec<f64>,
         /// Write the results as JSON to FILE.
         #[arg(long, value_name = "FILE")]
@@ -101,7 +101,7 @@ enum Command {
         #[arg(long)]
         no_cpu: bool,
         /// Relative residual of the full solves.
-        #[arg(long, default_value_t = 1e-10)]
+        #[arg(long, default_value = "1e-10")]
         rtol: f64,
     },
     /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.
@@ -211,6 +211,28 @@ fn build_options(fix_orientation: bool) -> BuildOptions {
     BuildOptions { fix_orientation, ..BuildOptions::default() }
 }
 
+/// `n` and `word`, plural unless `n` is 1 ("1 node", "2 nodes").
+pub(crate) fn count(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
+/// `v` rounded to `decimals`, with a result that rounds to zero made +0 (no "-0.000").
+pub(crate) fn tidy(v: f64, decimals: i32) -> f64 {
+    let scale = 10f64.powi(decimals);
+    if (v * scale).round() == 0.0 {
+        0.0
+    } else {
+        v
+    }
+}
+
+/// A note on standard error (a choice made for the user, and why), unless `quiet`.
+fn warn_note(quiet: bool, note: Option<&str>) {
+    if let (false, Some(note)) = (quiet, note) {
+        eprintln!("note: {note}");
+    }
+}
+
 fn warn(quiet: bool, warnings: &[impl std::fmt::Display]) {
     if !quiet {
         for w in warnings {
@@ -277,11 +299,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let m = &imported.mesh;
             let line = format!(
-                "wrote {}: {} nodes, {} cells, {} surfaces",
+                "wrote {}: {}, {}, {}",
                 output.display(),
-                m.nodes().len(),
-                m.cell_count(),
-                m.surfaces().len()
+                count(m.nodes().len(), "node"),
+                count(m.cell_count(), "cell"),
+                count(m.surfaces().len(), "surface")
             );
             report(|out| writeln!(out, "{line}"))
         }

@@ -52,7 +52,9 @@ pub fn run(
     };
     staging.publish(MARKER, is_step).map_err(|e| earlier_note(e.into(), out))?;
     let text = serde_json::to_string_pretty(summary).expect("summary serializes");
-    report(|w| if json { writeln!(w, "{text}") } else { write_table(w, summary, out) })?;
+    let order = super::run::probe_order(analysis.scenario());
+    report(|w| if json { writeln!(w, "{text}") } else { write_table(w, summary, &order, out) })?;
+    super::warn(quiet, &summary.warnings);
     match outcome.failure {
         Some(message) => Err(Failure { code: EXIT_SOLVE, message }),
         None => Ok(()),
@@ -117,14 +119,20 @@ fn write_tables(summary: &QuasiStaticSummary, staging: &mut Staging) -> Result<(
     Ok(())
 }
 
-fn write_table(w: &mut dyn std::io::Write, s: &QuasiStaticSummary, out: &Path) -> std::io::Result<()> {
+/// The step table; `order` lists the probes as the scenario does.
+fn write_table(
+    w: &mut dyn std::io::Write,
+    s: &QuasiStaticSummary,
+    order: &[String],
+    out: &Path,
+) -> std::io::Result<()> {
     let u = &s.units;
     writeln!(
         w,
-        "{}: {} nodes, {} cells ({}), {} DOFs ({} prescribed); {} of {} steps, {}",
+        "{}: {}, {} ({}), {} DOFs ({} prescribed); {} of {} steps, {}",
         s.scenario,
-        s.mesh.nodes,
-        s.mesh.cells,
+        super::count(s.mesh.nodes, "node"),
+        super::count(s.mesh.cells, "cell"),
         s.mesh.cell_types.join(", "),
         s.mesh.dofs,
         s.mesh.constrained_dofs,
@@ -158,10 +166,11 @@ fn write_table(w: &mut dyn std::io::Write, s: &QuasiStaticSummary, out: &Path) -
             let ef = edv.filter(|_| !filling).map(|e| format!("{:.1}", 100.0 * (e - v) / e)).unwrap_or_default();
             write!(w, " {:>12.4} {:>7}", v, ef)?;
         }
-        writeln!(w, " {:>6} {:>8.4} {:>8.3}", st.newton_iterations, st.min_j, 100.0 * st.volume_change)?;
+        let dv = super::tidy(100.0 * st.volume_change, 3);
+        writeln!(w, " {:>6} {:>8.4} {:>8.3}", st.newton_iterations, st.min_j, dv)?;
     }
     if let Some(last) = s.steps.last() {
-        for (name, p) in &last.probes {
+        for (name, p) in order.iter().filter_map(|n| last.probes.get(n).map(|p| (n, p))) {
             writeln!(
                 w,
                 "  probe {name} at {:?}: deformed position {:?} {}",

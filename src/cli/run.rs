@@ -13,7 +13,7 @@ use crate::solve::SolveError;
 use crate::twin::analysis::AnalysisKind;
 use crate::twin::quasi_static::QuasiStatic;
 use crate::twin::scenario::base_dir;
-use crate::twin::{resolve_backend, BackendChoice, Problem, Scenario, ScenarioError, Solution};
+use crate::twin::{resolve_backend_noting, BackendChoice, Problem, Scenario, ScenarioError, Solution};
 
 /// Exit code of a computation that failed (solver not converged or broke down).
 pub const EXIT_SOLVE: u8 = 1;
@@ -200,7 +200,8 @@ pub fn run(
             ),
         });
     }
-    let backend = resolve_backend(choice, scenario.solver.method_for(scenario.analysis_kind(), choice))?;
+    let (backend, note) = resolve_backend_noting(choice, scenario.solver.method_for(scenario.analysis_kind(), choice))?;
+    super::warn_note(quiet, note.as_deref());
     let out = out.unwrap_or_else(|| PathBuf::from("out").join(&scenario.name));
     if scenario.analysis_kind() == AnalysisKind::Heartbeat {
         let heartbeat = crate::twin::heartbeat::Heartbeat::build(scenario, mesh, &source)
@@ -229,8 +230,13 @@ pub fn run(
     write_results(&problem, &solution, html.as_ref().map(|(h, f)| (h.as_str(), f.as_slice())), &out)
         .map_err(|f| earlier_note(f, &out))?;
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
-    report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &out) })
+    let order = probe_order(problem.scenario());
+    report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &order, &out) })
 }
+
+/// The CG residual history of a static run (`iteration,relative_residual`, the recurrence
+/// residual after each iteration), written when the solver iterated.
+pub(super) const RESIDUALS: &str = "residuals.csv";
 
 /// The file a run publishes last: a folder without it holds no complete run.
 pub(super) const MARKER: &str = "summary.json";
@@ -256,6 +262,13 @@ fn write_results(
     staging.write("result.vtu", |w| {
         io::write_vtu_with(problem.mesh(), &solution.point_fields, &solution.cell_fields, w)
     })?;
+    let history = &solution.report.history;
+    if !history.is_empty() {
+        staging.write(RESIDUALS, |w| {
+            writeln!(w, "iteration,relative_residual")?;
+            history.iter().enumerate().try_for_each(|(i, r)| writeln!(w, "{},{r:e}", i + 1))
+        })?;
+    }
     if let Some((html, figures)) = report {
         staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
         for f in figures {
@@ -266,7 +279,11 @@ fn write_results(
         serde_json::to_writer_pretty(&mut *w, &solution.summary).map_err(std::io::Error::other)?;
         writeln!(w)
     })?;
-    staging.publish(MARKER, |name| report.is_none() && (name == "report.html" || name.ends_with(".png")))?;
+    let stale = |name: &str| {
+        (history.is_empty() && name == RESIDUALS)
+            || (report.is_none() && (name == "report.html" || name.ends_with(".png")))
+    };
+    staging.publish(MARKER, stale)?;
     Ok(())
 }
 
@@ -274,31 +291,39 @@ pub(super) fn v3(v: &[f64; 3]) -> String {
     format!("[{:.6e}, {:.6e}, {:.6e}]", v[0], v[1], v[2])
 }
 
-fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> std::io::Result<()> {
+/// The probe names in the scenario's order (the summary's map is alphabetical).
+pub(super) fn probe_order(scenario: &Scenario) -> Vec<String> {
+    scenario.probes.iter().map(|p| p.name.clone()).collect()
+}
+
+/// The text summary; `order` lists the probes as the scenario does.
+fn write_human(w: &mut dyn std::io::Write, solution: &Solution, order: &[String], out: &Path) -> std::io::Result<()> {
     let s = &solution.summary;
     let u = &s.units;
     writeln!(
         w,
-        "{}: {} nodes, {} cells ({}), {} DOFs ({} prescribed)",
+        "{}: {}, {} ({}), {} DOFs ({} prescribed)",
         s.scenario,
-        s.mesh.nodes,
-        s.mesh.cells,
+        super::count(s.mesh.nodes, "node"),
+        super::count(s.mesh.cells, "cell"),
         s.mesh.cell_types.join(", "),
         s.mesh.dofs,
         s.mesh.constrained_dofs
     )?;
+    let v = &s.solver;
+    let method = match v.method.as_str() {
+        "cg" => format!("cg/{}", v.preconditioner),
+        other => other.to_string(),
+    };
     writeln!(
         w,
-        "  solver         {} {}/{} {}: {} iterations, relative residual {:.2e} in {:.3} s (assembly {:.3} s)",
-        s.solver.backend,
-        s.solver.method,
-        s.solver.preconditioner,
-        s.solver.precision,
-        s.solver.iterations,
-        s.solver.relative_residual,
-        s.solver.seconds,
-        s.solver.assembly_seconds
+        "  solver         {} {method} {}: {} iterations, relative residual {:.2e} in {:.3} s (assembly {:.3} s)",
+        v.backend, v.precision, v.iterations, v.relative_residual, v.seconds, v.assembly_seconds
     )?;
+    if v.convergence == crate::solve::Convergence::AttainableAccuracy {
+        let line = crate::solve::accuracy::describe(v.convergence, v.relative_residual, v.rtol, v.floor);
+        writeln!(w, "                 {line}")?;
+    }
     writeln!(w, "  max |u|        {:.6e} {} at node {}", s.max_displacement, u.length, s.max_displacement_node)?;
     writeln!(
         w,
@@ -311,10 +336,11 @@ fn write_human(w: &mut dyn std::io::Write, solution: &Solution, out: &Path) -> s
         writeln!(w, "  reaction       {name}: {} {}", v3(r), u.force)?;
     }
     write_pins(w, &s.pins)?;
-    for (name, p) in &s.probes {
+    for (name, p) in order.iter().filter_map(|n| s.probes.get(n).map(|p| (n, p))) {
         writeln!(w, "  probe          {name} at {:?}: u = {} {}", p.point, v3(&p.displacement), u.length)?;
     }
-    writeln!(w, "wrote {} (result.vtu, summary.json and, unless --no-report, report.html)", out.display())
+    let residuals = if solution.report.history.is_empty() { "" } else { ", residuals.csv" };
+    writeln!(w, "wrote {} (result.vtu, summary.json{residuals} and, unless --no-report, report.html)", out.display())
 }
 
 /// `organ-twin export-system`: the reduced system in Matrix Market format, and its DOF map.

@@ -362,14 +362,19 @@ fn check_bodies(mesh: &Mesh, dofs: &DofMap, bc: &Dirichlet, restraints: &[Restra
             .collect();
         names.sort();
         names.dedup();
-        let first_cell = (0..mesh.cell_count())
-            .find(|&c| bodies[dofs.slot(mesh.cell_nodes(c)[0]).expect("used")] == body)
-            .expect("a body has cells");
+        let mut ids: Vec<i32> = (0..mesh.cell_count())
+            .filter(|&c| bodies[dofs.slot(mesh.cell_nodes(c)[0]).expect("used")] == body)
+            .map(|c| mesh.cell_regions()[c])
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let labels: Vec<String> = ids.iter().map(|&r| format!("'{}'", mesh.region_label(r))).collect();
+        let regions = format!("region{} {}", if labels.len() == 1 { "" } else { "s" }, labels.join(", "));
         return Err(FemError::Unconstrained {
             body: body + 1,
             bodies: list.len(),
             nodes: list[body].slots.len(),
-            region: mesh.region_label(mesh.cell_regions()[first_cell]),
+            regions,
             free: names.join(", "),
         });
     }

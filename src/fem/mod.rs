@@ -84,7 +84,7 @@ pub enum FemError {
     },
     /// The supports leave a rigid-body motion free.
     #[error(
-        "body {body} of {bodies} ({nodes} nodes, region '{region}') is not held by the supports: {free} remain free; \
+        "body {body} of {bodies} ({nodes} nodes, {regions}) is not held by the supports: {free} remain free; \
          add supports (fixed, displacement or symmetry) that stop these motions"
     )]
     Unconstrained {
@@ -94,8 +94,8 @@ pub enum FemError {
         bodies: usize,
         /// Nodes of the body.
         nodes: usize,
-        /// Region of its first cell.
-        region: String,
+        /// Every region of its cells, as text ("region 'bone'", "regions 'bone', 'implant'").
+        regions: String,
         /// The free motions.
         free: String,
     },

@@ -128,6 +128,9 @@ pub fn checks(s: &QuasiStaticSummary, notes: &[String]) -> Section {
             ],
         ],
     );
+    if !s.warnings.is_empty() {
+        out.heading("Warnings").list(&s.warnings, true);
+    }
     if !notes.is_empty() {
         out.heading("Notes").list(notes, true);
     }

@@ -10,6 +10,7 @@ use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
 use faer::{ColMut, Side};
 use nalgebra_sparse::CsrMatrix;
 
+use super::accuracy::{attainable_floor, classify};
 use super::vector::relative_residual_f64;
 use super::{SolveError, SolveReport};
 
@@ -32,7 +33,9 @@ fn pattern_key(a: &CsrMatrix<f64>) -> PatternKey {
     (a.nrows(), a.nnz(), h.finish())
 }
 
-/// Solves the symmetric positive definite `a x = b` into `x`.
+/// Solves the symmetric positive definite `a x = b` into `x`. The report carries the residual,
+/// the attainable floor and the verdict ([`super::accuracy`]); a residual that fails it is not an
+/// error here (the caller decides: a static run refuses the result, a Newton iteration goes on).
 pub fn cholesky(a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], report: SolveReport) -> Result<SolveReport, SolveError> {
     cholesky_reusing(&mut Reuse::default(), a, b, x, report)
 }
@@ -54,12 +57,15 @@ pub fn cholesky_reusing(
     x.copy_from_slice(b);
     llt.solve_in_place(ColMut::from_slice_mut(x));
     report.relative_residual = relative_residual_f64(a, b, x);
+    report.floor = attainable_floor(a, b, x);
+    report.convergence = classify(report.relative_residual, report.rtol, report.floor);
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
 
 /// [`cholesky_reusing`] for several right-hand sides `bs` (solutions into `xs`) with one
-/// factorization; the report carries the largest relative residual.
+/// factorization; the report carries the worst verdict: the largest relative residual against
+/// the largest attainable floor.
 pub fn cholesky_reusing_many(
     reuse: &mut Reuse,
     a: &CsrMatrix<f64>,
@@ -73,11 +79,14 @@ pub fn cholesky_reusing_many(
     }
     let llt = factor_reusing(reuse, a)?;
     report.relative_residual = 0.0;
+    report.floor = 0.0;
     for (b, x) in bs.iter().zip(xs.iter_mut()) {
         x.copy_from_slice(b);
         llt.solve_in_place(ColMut::from_slice_mut(x));
         report.relative_residual = report.relative_residual.max(relative_residual_f64(a, b, x));
+        report.floor = report.floor.max(attainable_floor(a, b, x));
     }
+    report.convergence = classify(report.relative_residual, report.rtol, report.floor);
     report.seconds = start.elapsed().as_secs_f64();
     Ok(report)
 }
@@ -169,6 +178,8 @@ impl Factor {
         x.copy_from_slice(b);
         self.llt.solve_in_place(ColMut::from_slice_mut(x));
         report.relative_residual = relative_residual_f64(a, b, x);
+        report.floor = attainable_floor(a, b, x);
+        report.convergence = classify(report.relative_residual, report.rtol, report.floor);
         report.seconds = start.elapsed().as_secs_f64();
         Ok(report)
     }

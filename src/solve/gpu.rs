@@ -14,8 +14,11 @@
 //!
 //! The f32 rounding of `A` and of the recurrences only changes how fast the true residual falls,
 //! not where it ends: the tolerance is always checked on the f64 residual. If several updates in
-//! a row fail to halve it, the direction is dropped (a fresh start); if that still stalls, the
-//! solve reports [`SolveError::NotConverged`] with its partial report.
+//! a row fail to halve it, the direction is dropped (a fresh start). When it stops, the verdict
+//! is the CPU CG's ([`super::accuracy`]): rtol met, or a stall within the floor band is converged
+//! to the attainable accuracy; otherwise [`SolveError::Precision`] (an f32 stall, retried in f64
+//! where the device has it), [`SolveError::Stagnated`] (an f64 stall) or
+//! [`SolveError::IterationLimit`], each with its partial report.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -23,6 +26,7 @@ use std::time::Instant;
 
 use nalgebra_sparse::CsrMatrix;
 
+use super::accuracy::{attainable_floor, classify, Convergence};
 use super::precond::Preconditioner;
 use super::vector::{dot, spmv};
 use super::{SolveError, SolveParams, SolveReport};
@@ -186,11 +190,10 @@ impl GpuBackend {
                 report.history.extend(state.history.iter().map(|rr| (*rr as f64).sqrt()));
                 match state.status {
                     CgStatus::Reduced => break,
-                    CgStatus::Breakdown => {
-                        return Err(SolveError::Breakdown { iteration: report.iterations, pq: state.pq as f64 })
-                    }
+                    CgStatus::Breakdown => return Err(breakdown(state.pq, report)),
                     CgStatus::Running if report.iterations >= params.max_iterations => {
-                        return Err(SolveError::NotConverged { report: Box::new(report) })
+                        let max_iterations = params.max_iterations;
+                        return Err(SolveError::IterationLimit { report: Box::new(report), max_iterations });
                     }
                     CgStatus::Running => {}
                 }
@@ -230,9 +233,7 @@ fn cycle(
         match state.status {
             CgStatus::Running => {}
             CgStatus::Reduced => return Ok(true),
-            CgStatus::Breakdown => {
-                return Err(SolveError::Breakdown { iteration: report.iterations, pq: state.pq as f64 })
-            }
+            CgStatus::Breakdown => return Err(breakdown(state.pq, report.clone())),
         }
     }
 }
@@ -251,13 +252,14 @@ fn refined_pcg(
     let b_norm = dot(b, b).sqrt();
     if b_norm == 0.0 {
         x.fill(0.0);
+        report.convergence = Convergence::Tolerance;
         return Ok(report);
     }
     let target = params.rtol * b_norm;
     let (mut res, mut trial_res, mut trial) = (vec![0.0; b.len()], vec![0.0; b.len()], vec![0.0; b.len()]);
     let mut s = residual(a, b, x, &mut res);
     let (mut stalls, mut rescale, mut floor, mut cap) = (0, 0.0f32, 0.0f64, usize::MAX);
-    progress.stage("GPU CG iterations", Some(params.max_iterations as u64));
+    progress.stage("GPU CG iterations", None);
     let converged = loop {
         report.relative_residual = s / b_norm;
         if s <= target {
@@ -313,9 +315,26 @@ fn refined_pcg(
     };
     progress.finish();
     report.seconds = start.elapsed().as_secs_f64();
-    match (converged, stalls >= MAX_STALLS) {
+    report.floor = attainable_floor(a, b, x);
+    report.convergence = classify(report.relative_residual, params.rtol, report.floor);
+    let f32_stall = engine.precision() == Precision::F32;
+    match (converged || report.convergence != Convergence::Failed, stalls >= MAX_STALLS) {
         (true, _) => Ok(report),
-        (false, true) => Err(SolveError::Precision { report: Box::new(report) }),
-        (false, false) => Err(SolveError::NotConverged { report: Box::new(report) }),
+        (false, true) if f32_stall => Err(SolveError::Precision { report: Box::new(report) }),
+        (false, true) => Err(SolveError::Stagnated { report: Box::new(report) }),
+        (false, false) => {
+            let max_iterations = params.max_iterations;
+            Err(SolveError::IterationLimit { report: Box::new(report), max_iterations })
+        }
+    }
+}
+
+/// The error of a GPU batch that stopped on `pᵀAp ≤ 0` (negative curvature) or a non-finite value.
+fn breakdown(pq: f32, report: SolveReport) -> SolveError {
+    let report = Box::new(report);
+    if pq.is_finite() {
+        SolveError::Indefinite { curvature: f64::from(pq), report }
+    } else {
+        SolveError::Breakdown { what: format!("pᵀAp = {pq:e} is not finite (f32 overflow or NaN)"), report }
     }
 }

@@ -20,8 +20,17 @@
 //! GPU solver: [`gpu`], CG in f32 WGSL kernels with the residual replaced by the true f64
 //! residual until the f64 tolerance is met.
 //!
+//! Every report carries its verdict ([`accuracy`]): the relative residual met `rtol`
+//! ([`Convergence::Tolerance`]), or it stagnated within [`accuracy::FLOOR_FACTOR`] of the
+//! attainable floor `ε ‖|A||x|‖ / ‖b‖` ([`Convergence::AttainableAccuracy`], a success, whether CG
+//! or Cholesky produced it). A failed CG says why, with advice for that cause: the iteration limit
+//! ([`SolveError::IterationLimit`]), stagnation far above the floor ([`SolveError::Stagnated`]),
+//! negative curvature ([`SolveError::Indefinite`]) or a breakdown of the recurrence
+//! ([`SolveError::Breakdown`]).
+//!
 //! [`fem`]: crate::fem
 
+pub mod accuracy;
 pub mod amg;
 pub mod bordered;
 pub mod cg;
@@ -36,6 +45,7 @@ use std::sync::Arc;
 use nalgebra_sparse::CsrMatrix;
 use serde::{Deserialize, Serialize};
 
+pub use accuracy::Convergence;
 pub use amg::{AmgCache, AmgParams, AmgReport, Hierarchy, NearNullspace};
 pub use gpu::GpuBackend;
 pub use precond::{Precondition, Preconditioner, PreconditionerKind};
@@ -100,18 +110,25 @@ pub struct SolveParams {
     pub method: Method,
     /// Preconditioner for CG.
     pub preconditioner: PreconditionerKind,
-    /// Relative residual tolerance `‖b − A x‖ / ‖b‖`.
+    /// Relative residual tolerance `‖b − A x‖ / ‖b‖` ([`DEFAULT_RTOL`] by default); a residual
+    /// above it but at the attainable floor also converges ([`accuracy`]).
     pub rtol: f64,
     /// Iteration limit for CG.
     pub max_iterations: usize,
 }
+
+/// The default relative residual tolerance: the out-of-balance nodal forces `b − A x` at most
+/// 1e-8 of the load `b` (in the 2-norm). That is far below any discretization error (≥ 1e-4 on
+/// practical meshes), attainable in f64 on every verification mesh, and the tolerance the peers
+/// (pyamg, FEniCS/PETSc GAMG) are compared at.
+pub const DEFAULT_RTOL: f64 = 1e-8;
 
 impl Default for SolveParams {
     fn default() -> Self {
         SolveParams {
             method: Method::Cg,
             preconditioner: PreconditionerKind::BlockJacobi,
-            rtol: 1e-10,
+            rtol: DEFAULT_RTOL,
             max_iterations: 20_000,
         }
     }
@@ -144,6 +161,11 @@ pub struct SolveReport {
     pub adapter: Option<String>,
     /// Final true relative residual `‖b − A x‖ / ‖b‖`, evaluated in f64.
     pub relative_residual: f64,
+    /// The attainable floor of the relative residual, `ε ‖|A||x|‖ / ‖b‖` at the solution
+    /// ([`accuracy::attainable_floor`]; 0 when not evaluated).
+    pub floor: f64,
+    /// The verdict: rtol met, converged to the attainable accuracy, or failed.
+    pub convergence: Convergence,
     /// Recurrence relative residual after each CG iteration.
     #[serde(skip)]
     pub history: Vec<f64>,
@@ -174,6 +196,8 @@ impl SolveReport {
             refinements: 0,
             adapter: backend.adapter(),
             relative_residual: 0.0,
+            floor: 0.0,
+            convergence: Convergence::Failed,
             history: Vec::new(),
             seconds: 0.0,
             amg: None,
@@ -181,17 +205,34 @@ impl SolveReport {
     }
 }
 
-/// Why a solve failed.
+/// Why a solve failed. Each iterative failure carries the partial report and advice for its own
+/// cause.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SolveError {
-    /// CG reached its iteration limit.
+    /// CG used all `max_iterations` while its residual was still falling.
     #[error(
-        "the solver did not converge: relative residual {:.3e} after {} iterations (rtol {}); raise \
-         solver.max_iterations, use a stronger preconditioner or method = \"direct\", or check the supports",
+        "the solver reached its iteration limit: relative residual {:.3e} after {} iterations (rtol {:e}, \
+         solver.max_iterations = {max_iterations}) and still falling; raise solver.max_iterations, or use \
+         preconditioner = \"amg\" (tens of iterations instead of thousands) or method = \"direct\"",
         .report.relative_residual, .report.iterations, .report.rtol
     )]
-    NotConverged {
+    IterationLimit {
         /// The partial report (the solution vector holds the last iterate).
+        report: Box<SolveReport>,
+        /// The limit reached.
+        max_iterations: usize,
+    },
+    /// CG's true residual stopped falling far above the attainable floor (its recurrence
+    /// residual met rtol, but restarts from the true residual did not bring that down).
+    #[error(
+        "the solver stagnated: relative residual {:.3e} after {} iterations and {} restarts (rtol {:e}), far \
+         above this system's attainable floor ≈ {:.1e}; more iterations will not help (the rounding of the \
+         recurrences on an ill-conditioned system, or a preconditioner that does not fit the matrix): use \
+         method = \"direct\", or preconditioner = \"amg\"",
+        .report.relative_residual, .report.iterations, .report.restarts, .report.rtol, .report.floor
+    )]
+    Stagnated {
+        /// The partial report (the solution vector holds the best iterate).
         report: Box<SolveReport>,
     },
     /// The GPU's arithmetic stopped reducing the true residual (its floor, κ(A) times the unit
@@ -206,16 +247,32 @@ pub enum SolveError {
         /// The partial report (the solution vector holds the best iterate).
         report: Box<SolveReport>,
     },
-    /// CG found a direction of non-positive curvature.
+    /// CG found a direction of negative (or zero) curvature: the matrix is not positive definite.
     #[error(
-        "CG broke down at iteration {iteration}: pᵀAp = {pq:e} is not positive, so the matrix is not positive \
-         definite (an unsupported body or invalid material)"
+        "CG met negative curvature at iteration {}: pᵀAp = {curvature:e} ≤ 0, so the stiffness matrix is not \
+         positive definite; check the supports (a body or part left free to move) and the materials (a negative \
+         or zero stiffness); no solver can solve this system as it stands",
+        .report.iterations
+    )]
+    Indefinite {
+        /// The offending `pᵀAp`.
+        curvature: f64,
+        /// The partial report.
+        report: Box<SolveReport>,
+    },
+    /// The CG recurrence broke down: a non-finite value, or `rᵀM⁻¹r ≤ 0` (a preconditioner that
+    /// is not positive definite).
+    #[error(
+        "CG broke down at iteration {}: {what}; the preconditioner is not positive definite or the values \
+         overflowed: use preconditioner = \"jacobi\" or \"amg\", or method = \"direct\", and check the \
+         materials for extreme values",
+        .report.iterations
     )]
     Breakdown {
-        /// Iteration.
-        iteration: usize,
-        /// The offending `pᵀAp`.
-        pq: f64,
+        /// What broke down, with its value.
+        what: String,
+        /// The partial report.
+        report: Box<SolveReport>,
     },
     /// The matrix is not positive definite.
     #[error("the matrix is not positive definite at row {row}: {what}; check the supports and materials")]
@@ -252,12 +309,26 @@ pub enum SolveError {
 }
 
 impl SolveError {
-    /// The partial report of a solve that ran out of iterations.
+    /// The partial report of a CG that failed (iteration limit, stagnation, precision,
+    /// indefiniteness or breakdown).
     pub fn report(&self) -> Option<&SolveReport> {
         match self {
-            SolveError::NotConverged { report } | SolveError::Precision { report } => Some(report),
+            SolveError::IterationLimit { report, .. }
+            | SolveError::Stagnated { report }
+            | SolveError::Precision { report }
+            | SolveError::Indefinite { report, .. }
+            | SolveError::Breakdown { report, .. } => Some(report),
             _ => None,
         }
+    }
+
+    /// Whether the matrix showed itself not positive definite (negative curvature in CG, a
+    /// non-positive pivot in Cholesky, or a CG breakdown): what a Newton loop answers by damping.
+    pub fn is_indefinite(&self) -> bool {
+        matches!(
+            self,
+            SolveError::NotPositiveDefinite { .. } | SolveError::Indefinite { .. } | SolveError::Breakdown { .. }
+        )
     }
 }
 

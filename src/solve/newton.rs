@@ -199,8 +199,7 @@ pub(super) fn solve_damped(
     (params, backend): (&NewtonParams, &Backend),
     reuse: &mut Reuse,
 ) -> Result<(super::SolveReport, f64), SolveError> {
-    let indefinite =
-        |e: &SolveError| matches!(e, SolveError::NotPositiveDefinite { .. } | SolveError::Breakdown { .. });
+    let indefinite = SolveError::is_indefinite;
     let one = |a: &CsrMatrix<f64>, b: &[f64], x: &mut [f64], p: &super::SolveParams, backend: &Backend| match (
         backend, p.method,
     ) {

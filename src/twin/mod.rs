@@ -127,14 +127,31 @@ pub enum ScenarioError {
 /// one such as lavapipe included) or fails naming what to install; `auto` takes a hardware GPU
 /// when there is one and CG is the method, else the CPU.
 pub fn resolve_backend(choice: BackendChoice, method: Method) -> Result<Backend, ScenarioError> {
+    resolve_backend_noting(choice, method).map(|(backend, _)| backend)
+}
+
+/// [`resolve_backend`], with a note saying why `auto` chose the CPU (for the user to read).
+pub fn resolve_backend_noting(
+    choice: BackendChoice,
+    method: Method,
+) -> Result<(Backend, Option<String>), ScenarioError> {
     let open = |require_hardware| {
         Gpu::new(&GpuOptions { require_hardware, ..Default::default() })
             .map(|gpu| Backend::Gpu(Arc::new(GpuBackend::new(gpu))))
     };
     match choice {
-        BackendChoice::Cpu => Ok(Backend::Cpu),
-        BackendChoice::Gpu => open(false).map_err(|e| ScenarioError::Backend(e.to_string())),
-        BackendChoice::Auto if method == Method::Direct => Ok(Backend::Cpu),
-        BackendChoice::Auto => Ok(open(true).unwrap_or(Backend::Cpu)),
+        BackendChoice::Cpu => Ok((Backend::Cpu, None)),
+        BackendChoice::Gpu => open(false).map(|b| (b, None)).map_err(|e| ScenarioError::Backend(e.to_string())),
+        BackendChoice::Auto if method == Method::Direct => Ok((
+            Backend::Cpu,
+            Some("backend auto chose the CPU: method = \"direct\" (sparse Cholesky) runs there only".into()),
+        )),
+        BackendChoice::Auto => Ok(match open(true) {
+            Ok(gpu) => (gpu, None),
+            Err(e) => (
+                Backend::Cpu,
+                Some(format!("backend auto chose the CPU: no hardware GPU adapter ({e}); --backend gpu forces one")),
+            ),
+        }),
     }
 }

@@ -45,6 +45,31 @@ use crate::solve::{Backend, SolveParams};
 /// Most Uzawa updates of the cell pressures per increment.
 pub const MAX_UZAWA: usize = 25;
 
+/// How the tangent note of a symmetrized (modified Newton) tangent begins.
+const SYMMETRIZED: &str = "symmetrized";
+
+/// The warnings a converged step leaves: linear solves above the tolerance, damped tangents.
+fn step_warnings(step: usize, stage: &str, report: &NewtonReport, rtol: f64) -> Vec<String> {
+    let mut out = Vec::new();
+    if report.linear_residual > rtol {
+        out.push(format!(
+            "step {step} ({stage}): a linear solve of its Newton iterations ended at relative residual {:.2e}, above \
+             solver.rtol {rtol:e} (accepted as the attainable accuracy of that tangent); Newton's own residual test \
+             still passed, but a tangent this ill-conditioned may converge slowly",
+            report.linear_residual
+        ));
+    }
+    if report.damped > 0 {
+        out.push(format!(
+            "step {step} ({stage}): {} Newton iteration(s) met a tangent that is not positive definite and damped it \
+             (K + sigma diag K): the step may be near a limit point (buckling, snap-through) or too large; check the \
+             result, or use more steps",
+            report.damped
+        ));
+    }
+    out
+}
+
 /// A resolved quasi-static scenario, ready to run.
 #[derive(Debug)]
 pub struct QuasiStatic {
@@ -186,7 +211,7 @@ impl QuasiStatic {
             "exact (consistent, symmetric)".to_string()
         } else {
             format!(
-                "symmetrized: the follower pressure {} acts on a surface whose rim moves, so the skew part of its \
+                "{SYMMETRIZED}: the follower pressure {} acts on a surface whose rim moves, so the skew part of its \
                  load stiffness is dropped (Newton converges linearly, to the same solution)",
                 moving.join(", ")
             )
@@ -374,8 +399,10 @@ impl QuasiStatic {
                 let solved = self.increment(&mut mech, &mut x, &mut tangent, &ramp, (&params, backend), progress);
                 match solved {
                     Ok((report, cutbacks)) => {
-                        let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
                         let step = march.summary.steps.len() + 1;
+                        let warnings = step_warnings(step, &stage.name, &report, params.linear.rtol);
+                        march.summary.warnings.extend(warnings);
+                        let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
                         let output = self.step_output(&mech, &x, step, &record)?;
                         observer(&output)?;
                         march.summary.steps.push(record);
@@ -449,6 +476,7 @@ impl QuasiStatic {
         let (stage, before, (t0, t1)) = (ramp.stage, ramp.before, ramp.fractions);
         let (mut t, mut dt, mut cutbacks, mut total) = (t0, t1 - t0, 0, 0);
         let (mut linear, mut assembly, mut solving, mut damped) = (0, 0.0, 0.0, 0);
+        let mut linear_residual = 0.0f64;
         loop {
             let tn = (t + dt).min(t1);
             mech.set_levels(self.levels(stage, before, tn));
@@ -465,6 +493,7 @@ impl QuasiStatic {
                 Ok(mut report) => {
                     total += report.iterations;
                     linear += report.linear_iterations;
+                    linear_residual = report.linear_residual.max(linear_residual);
                     assembly += report.assembly_seconds;
                     solving += report.solve_seconds;
                     damped += report.damped;
@@ -476,6 +505,7 @@ impl QuasiStatic {
                         report.assembly_seconds = assembly;
                         report.solve_seconds = solving;
                         report.damped = damped;
+                        report.linear_residual = linear_residual;
                         return Ok((report, cutbacks));
                     }
                     if report.iterations <= 5 {
@@ -557,6 +587,7 @@ impl QuasiStatic {
             let next = solve(mech, x, &mut reuse)?;
             report.iterations += next.iterations;
             report.linear_iterations += next.linear_iterations;
+            report.linear_residual = report.linear_residual.max(next.linear_residual);
             report.assembly_seconds += next.assembly_seconds;
             report.solve_seconds += next.solve_seconds;
             report.damped += next.damped;
@@ -626,6 +657,12 @@ impl QuasiStatic {
             steps: Vec::new(),
             reactions: BTreeMap::new(),
             pins: self.supports.pins.clone(),
+            warnings: self
+                .tangent_note
+                .starts_with(SYMMETRIZED)
+                .then(|| format!("the tangent is {}", self.tangent_note))
+                .into_iter()
+                .collect(),
             seconds: 0.0,
         }
     }
@@ -980,4 +1017,23 @@ fn resolve_cavities(scenario: &Scenario, mesh_si: &Mesh) -> Result<Vec<(String, 
             Ok((c.name.clone(), cavity, load))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A step's warnings: a linear solve above rtol, damped tangents, both, or neither.
+    #[test]
+    fn step_warnings_name_the_step_and_the_cause() {
+        let report = |linear_residual, damped| NewtonReport { linear_residual, damped, ..NewtonReport::default() };
+        assert!(step_warnings(1, "filling", &report(1e-12, 0), 1e-8).is_empty());
+        let w = step_warnings(3, "filling", &report(2.5e-8, 0), 1e-8);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("step 3 (filling): a linear solve") && w[0].contains("2.50e-8"), "{w:?}");
+        let w = step_warnings(7, "contraction", &report(1e-12, 2), 1e-8);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("step 7 (contraction): 2 Newton iteration(s)") && w[0].contains("damped"), "{w:?}");
+        assert_eq!(step_warnings(2, "s", &report(1e-6, 1), 1e-8).len(), 2);
+    }
 }

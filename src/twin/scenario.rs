@@ -155,14 +155,29 @@ impl Units {
             StressUnit::GPa => "GPa",
             StressUnit::MmHg => "mmHg",
         };
-        let force = match (self.length, self.stress) {
-            (LengthUnit::M, StressUnit::Pa) | (LengthUnit::Mm, StressUnit::MPa) => "N".to_string(),
-            (LengthUnit::Mm, StressUnit::KPa) => "mN".to_string(),
-            _ => format!("{s}*{l}^2"),
-        };
-        let energy = format!("{force}*{l}");
+        let force = newtons(self.force()).unwrap_or_else(|| format!("{s}·{l}²"));
+        let energy = format!("{force}·{l}");
         (l.into(), s.into(), force, energy)
     }
+}
+
+/// The SI name of a force unit of `factor` newtons when it is a power of 1000 from pN to GN
+/// (kPa · mm² = mN); `None` otherwise (mmHg, cm).
+fn newtons(factor: f64) -> Option<String> {
+    let power = factor.log10().round() as i32;
+    let exact = (factor / 10f64.powi(power) - 1.0).abs() < 1e-9;
+    let prefix = match power {
+        -12 => "p",
+        -9 => "n",
+        -6 => "µ",
+        -3 => "m",
+        0 => "",
+        3 => "k",
+        6 => "M",
+        9 => "G",
+        _ => return None,
+    };
+    exact.then(|| format!("{prefix}N"))
 }
 
 /// Where the mesh comes from.
@@ -543,7 +558,8 @@ pub struct SolverSpec {
     /// Preconditioner.
     #[serde(default)]
     pub preconditioner: crate::solve::PreconditionerKind,
-    /// Relative residual tolerance.
+    /// Relative residual tolerance on `‖b − A x‖ / ‖b‖` (default [`crate::solve::DEFAULT_RTOL`],
+    /// 1e-8); a residual above it at the attainable floor also converges.
     #[serde(default = "default_rtol")]
     pub rtol: f64,
     /// CG iteration limit.
@@ -552,7 +568,7 @@ pub struct SolverSpec {
 }
 
 fn default_rtol() -> f64 {
-    1e-10
+    crate::solve::DEFAULT_RTOL
 }
 
 fn default_max_iterations() -> usize {
@@ -971,5 +987,24 @@ fn check_name(name: &str) -> Result<(), String> {
              (letters, digits, '-', '_', '.', spaces), e.g. name = \"lv_twin\"",
             name.chars().take(60).collect::<String>()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Force units are SI names where the product is a power of 1000 of the newton, and a
+    /// readable product otherwise (issue 11, item 22: no "mmHg*mm^2").
+    #[test]
+    fn force_units_have_readable_names() {
+        let name = |length, stress| Units { length, stress }.names();
+        assert_eq!(name(LengthUnit::Mm, StressUnit::MPa).2, "N");
+        assert_eq!(name(LengthUnit::Mm, StressUnit::KPa).2, "mN");
+        assert_eq!(name(LengthUnit::M, StressUnit::KPa).2, "kN");
+        assert_eq!(name(LengthUnit::Um, StressUnit::KPa).2, "nN");
+        assert_eq!(name(LengthUnit::Mm, StressUnit::MmHg).2, "mmHg·mm²");
+        assert_eq!(name(LengthUnit::Mm, StressUnit::MmHg).3, "mmHg·mm²·mm");
+        assert_eq!(name(LengthUnit::Mm, StressUnit::MPa).3, "N·mm");
     }
 }

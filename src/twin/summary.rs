@@ -55,6 +55,10 @@ pub struct SolverSummary {
     pub relative_residual: f64,
     /// Requested tolerance.
     pub rtol: f64,
+    /// Attainable floor of the relative residual, `ε ‖|A||x|‖ / ‖b‖`.
+    pub floor: f64,
+    /// The verdict: `tolerance` (rtol met) or `attainable_accuracy` (above rtol, at the floor).
+    pub convergence: crate::solve::Convergence,
     /// Stored nonzeros.
     pub nonzeros: usize,
     /// Solve wall time (s).
@@ -282,6 +286,9 @@ pub struct QuasiStaticSummary {
     /// Components pinned automatically to hold sliding supports (empty when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub pins: Vec<PinSummary>,
+    /// What the run found worth a warning: linear solves that ended above `solver.rtol`,
+    /// Newton iterations that damped an indefinite tangent, a symmetrized tangent.
+    pub warnings: Vec<String>,
     /// Wall time of the whole analysis (s).
     pub seconds: f64,
 }

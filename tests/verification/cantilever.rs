@@ -79,20 +79,22 @@ fn tet10_tip_deflection_within_one_percent_of_timoshenko() {
 }
 
 /// Known limit: this slender Tet10 beam (κ ≈ 1e8) defeats CG in f32 (a factor ~2 per cycle)
-/// and stalls just short of 1e-10 even in f64 (CPU f64 CG also ends at 1.2e-10 after its
-/// restarts; the committed value comes from the direct solver). The GPU must then say so, with
-/// the partial report and the way out, rather than return a wrong answer; if it converges, the
-/// physics must match.
+/// and stalls near 1e-10 even in f64, at its attainable floor. At the default rtol 1e-8, or at
+/// the floor (converged to the attainable accuracy), the physics must match the committed
+/// value; a stall far above the floor must say so, with the partial report and the way out,
+/// rather than return a wrong answer.
 fn gpu_refuses_the_slender_tet10_beam(backend: &Backend, divisions: [usize; 3]) {
     let mesh = beam(&BeamParams { size: [10.0, 1.0, 1.0], divisions, order: Order::Quadratic }).unwrap();
     match run_on(backend, &scenario(), mesh) {
-        Err(ScenarioError::Solve { source: e @ SolveError::Precision { .. }, .. }) => {
+        Err(ScenarioError::Solve {
+            source: e @ (SolveError::Precision { .. } | SolveError::Stagnated { .. }), ..
+        }) => {
             let r = e.report().expect("partial report");
             eprintln!(
                 "cantilever tet10 on gpu: refused at residual {:.2e} after {} iterations ({})",
                 r.relative_residual, r.iterations, r.precision
             );
-            assert!(e.to_string().contains("--backend cpu"), "{e}");
+            assert!(e.to_string().contains("--backend cpu") || e.to_string().contains("method = \"direct\""), "{e}");
             assert!(r.relative_residual < 1.0, "the best iterate is kept");
         }
         Err(e) => panic!("expected the precision error, got {e}"),

@@ -25,7 +25,7 @@ pub fn run(toml: &str, mesh: Mesh) -> Result<(Problem, Solution), ScenarioError>
 }
 
 /// Builds and solves on `backend`. On the GPU a scenario's `method = "direct"` becomes CG at
-/// its default rtol 1e-10 (the GPU solves by CG only; the committed references were computed
+/// its default rtol 1e-8 (the GPU solves by CG only; the committed references were computed
 /// by the direct solver, and the GPU must reproduce them).
 pub fn run_on(backend: &Backend, toml: &str, mesh: Mesh) -> Result<(Problem, Solution), ScenarioError> {
     let toml = match backend {
