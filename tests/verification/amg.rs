@@ -322,8 +322,8 @@ fn gpu_amg_cg_matches_the_cpu_on_the_verification_meshes() {
     check_gpu("sphere tet10", &sphere_problem(), &backend, 0.1);
     // The slender Tet10 beam is at f32's limit (the block-Jacobi GPU solver cannot solve it,
     // see gpu_solver.rs): its f32 matrix bounds each cycle's true gain, so it needs 5 f64
-    // replacements to the others' 2–4; measured 30 against the CPU's 27, held to 20 %.
-    check_gpu("cantilever tet10", &cantilever_tet10(), &backend, 0.2);
+    // replacements to the others' 4 (measured 28 iterations against the CPU's 27).
+    check_gpu("cantilever tet10", &cantilever_tet10(), &backend, 0.1);
 }
 
 #[test]
