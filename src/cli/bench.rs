@@ -5,7 +5,9 @@
 //! products in one submission), CG iterations (batches of [`BATCH`] with one readback each, as
 //! the solver runs them), a full solve to the f64 tolerance on the GPU, and the same solve by
 //! the CPU reference (f64 block-Jacobi PCG on all cores), and CPU CG with the AMG preconditioner
-//! (setup and solve timed apart, with the hierarchy's levels, complexity and memory). Bytes are
+//! (setup and solve timed apart, with the hierarchy's levels, complexity and memory), and the
+//! same AMG-CG on the GPU (the hierarchy built on the CPU, its setup including the coarse
+//! inverse and the upload; the V-cycle in f32 on the GPU). Bytes are
 //! the minimum each kernel must move (each value, index and vector entry once).
 
 use std::path::{Path, PathBuf};
@@ -53,7 +55,7 @@ struct Solve {
     seconds: f64,
 }
 
-/// A CPU AMG-CG solve: setup and solve apart.
+/// An AMG-CG solve (CPU or GPU): setup and solve apart.
 #[derive(Debug, Clone, Serialize)]
 struct AmgSolve {
     iterations: usize,
@@ -82,6 +84,8 @@ struct Size {
     gpu_solve: Solve,
     cpu_solve: Option<Solve>,
     cpu_amg: Option<AmgSolve>,
+    /// AMG-CG on the GPU (f32 V-cycle and CG, f64 residual replacement).
+    gpu_amg: AmgSolve,
     /// CPU seconds / GPU seconds to the same tolerance, same run.
     speedup: Option<f64>,
 }
@@ -163,7 +167,8 @@ fn measure(gpu: &Arc<Gpu>, sys: &BenchSystem, copy: f64, cpu: bool, rtol: f64) -
     };
     let gpu_solve = timed(&backend)?;
     let cpu_solve = if cpu { Some(timed(&Backend::Cpu)?) } else { None };
-    let cpu_amg = if cpu { Some(amg_solve(sys, rtol)?) } else { None };
+    let cpu_amg = if cpu { Some(amg_solve(sys, rtol, None)?) } else { None };
+    let gpu_amg = amg_solve(sys, rtol, Some(gpu))?;
     let cg_iteration = Kernel::new(cg_bytes, t_iter, copy);
     Ok(Size {
         dofs: a.nrows(),
@@ -177,11 +182,12 @@ fn measure(gpu: &Arc<Gpu>, sys: &BenchSystem, copy: f64, cpu: bool, rtol: f64) -
         gpu_solve,
         cpu_solve,
         cpu_amg,
+        gpu_amg,
     })
 }
 
-/// AMG-CG on the CPU with the brick's rigid-body modes.
-fn amg_solve(sys: &BenchSystem, rtol: f64) -> Result<AmgSolve, Failure> {
+/// AMG-CG with the brick's rigid-body modes, on the CPU or (with `gpu`) on the GPU.
+fn amg_solve(sys: &BenchSystem, rtol: f64, gpu: Option<&Arc<Gpu>>) -> Result<AmgSolve, Failure> {
     let (a, b) = (&sys.a, &sys.b);
     let start = Instant::now();
     let ns = NearNullspace::rigid_body_modes(&sys.coords).map_err(|e| solve_failure(e.into()))?;
@@ -191,7 +197,19 @@ fn amg_solve(sys: &BenchSystem, rtol: f64) -> Result<AmgSolve, Failure> {
         SolveParams { preconditioner: PreconditionerKind::Amg, rtol, max_iterations: 1000, ..SolveParams::default() };
     let report = solve::SolveReport { amg: Some(h.report().clone()), ..solve::SolveReport::empty(&params, a) };
     let mut x = vec![0.0; b.len()];
-    let r = solve::cg::pcg(a, b, &mut x, &h.preconditioner(a), &params, report, &Silent).map_err(solve_failure)?;
+    let (r, setup_seconds) = match gpu {
+        None => {
+            let r = solve::cg::pcg(a, b, &mut x, &h.preconditioner(a), &params, report, &Silent);
+            (r.map_err(solve_failure)?, setup_seconds)
+        }
+        Some(gpu) => {
+            // solve_amg adds the engine, coarse inverse and upload time to the hierarchy's.
+            let backend = GpuBackend::new(gpu.clone());
+            let r = backend.solve_amg(a, b, &mut x, &h, &params, report, &Silent).map_err(solve_failure)?;
+            let gpu_setup = r.amg.as_ref().map_or(0.0, |m| m.setup_seconds - h.report().setup_seconds);
+            (r, setup_seconds + gpu_setup)
+        }
+    };
     let fine = 12 * a.nnz() + 8 * (a.nrows() + 1);
     let amg = h.report();
     Ok(AmgSolve {
@@ -264,6 +282,13 @@ fn print_size(out: &mut dyn std::io::Write, s: &Size) -> std::io::Result<()> {
             m.memory_ratio
         )?;
     }
+    let g = &s.gpu_amg;
+    writeln!(
+        out,
+        "  GPU AMG-CG    {} iterations (f32 V-cycle, f64 residual), setup {:.3} s (CPU hierarchy, coarse inverse, \
+         upload) + solve {:.3} s ({:.2} ms/iteration), residual {:.1e}",
+        g.iterations, g.setup_seconds, g.solve_seconds, g.ms_per_iteration, g.relative_residual
+    )?;
     Ok(())
 }
 

@@ -17,6 +17,10 @@
 //! back once, at its end; the kernels stop changing anything as soon as the state leaves
 //! `RUNNING`, so a batch that overshoots the stop is harmless.
 //!
+//! With an AMG V-cycle set ([`GpuPcg::set_vcycle`], see [`super::amg`]) the preconditioner is
+//! the V-cycle instead of the block-Jacobi blocks: `cg_update` is followed by the V-cycle
+//! `z = M r` and `amg_dot` (the `(r·z, r·r)` partials), and `cg_direction` reads `z`.
+//!
 //! The matrix is uploaded scaled by `1 / mean(diag)` (the [`GpuPcg::scale`]), which keeps every
 //! f32 quantity near 1 whatever the units; callers scale the solution back.
 
@@ -25,6 +29,7 @@ use std::sync::Arc;
 use nalgebra_sparse::pattern::SparsityPattern;
 use nalgebra_sparse::CsrMatrix;
 
+use super::amg::{EngineBuffers, GpuAmg, Vcycle};
 use super::bsr::{Bsr3, Chunk};
 use super::kernels::cg_direction::DirectionBuffers;
 use super::kernels::cg_reduce::{ReduceBindGroups, ReduceParams, Step, BREAKDOWN, REDUCED, RUNNING};
@@ -133,6 +138,8 @@ pub struct GpuPcg {
     vec_grid: (u32, u32),
     state: Scalars,
     pending: Pending,
+    /// The AMG V-cycle replacing the block-Jacobi preconditioner, when set.
+    amg: Option<GpuAmg>,
 }
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
@@ -220,6 +227,7 @@ impl GpuPcg {
             reduce,
             state,
             pending: Pending::default(),
+            amg: None,
             gpu,
         })
     }
@@ -256,6 +264,95 @@ impl GpuPcg {
             out.push(ChunkBuffers { chunk, params, _params: params_buffer, _cols: cols, vals, bind_group, grid });
         }
         Ok(out)
+    }
+
+    /// Bind groups of the SpMV `y = A x` on the engine's matrix chunks for other vectors (the
+    /// AMG V-cycle's finest level), writing its `x·y` partials to `partials`.
+    fn bind_spmv(
+        &self,
+        x: &wgpu::Buffer,
+        y: &wgpu::Buffer,
+        partials: &wgpu::Buffer,
+    ) -> Vec<(wgpu::BindGroup, (u32, u32))> {
+        let kernels = self.kernels();
+        self.chunks
+            .iter()
+            .map(|c| {
+                let buffers = SpmvBuffers {
+                    params: &c._params,
+                    cg: &self.v.scalars,
+                    row_ptr: &self._row_ptr,
+                    cols: &c._cols,
+                    vals: &c.vals,
+                    rowsum: Some(&self.rowsum),
+                    x,
+                    y,
+                    partials,
+                };
+                (kernels.spmv_bsr.bind(&self.gpu.device, buffers), c.grid)
+            })
+            .collect()
+    }
+
+    /// Makes the V-cycle `v` the preconditioner (`None`: back to the blocks of
+    /// [`set_matrix`](Self::set_matrix)), for the matrix last given to `set_matrix`. Buffers are
+    /// kept while the hierarchy's structure stays the same; only values are uploaded.
+    pub fn set_vcycle(&mut self, v: Option<&Vcycle<'_>>) -> Result<(), GpuError> {
+        let Some(v) = v else {
+            self.amg = None;
+            return Ok(());
+        };
+        if self.precision != Precision::F32 {
+            return Err(GpuError::Shape("the GPU AMG V-cycle runs in f32 only".into()));
+        }
+        if !self.amg.as_ref().is_some_and(|amg| amg.fits(v)) {
+            // Free the old structure's buffers before allocating the new ones.
+            self.amg = None;
+            let bind_spmv =
+                |x: &wgpu::Buffer, y: &wgpu::Buffer, partials: &wgpu::Buffer| self.bind_spmv(x, y, partials);
+            let engine = EngineBuffers {
+                scalars: &self.v.scalars,
+                r: &self.v.r,
+                partials: &self.v.partials,
+                p: &self.v.p,
+                vec_params: &self._uniforms[0],
+                spmv_partials: self.chunks.iter().map(|c| c.params.workgroups).sum(),
+                bind_spmv: &bind_spmv,
+            };
+            let amg = GpuAmg::new(&self.gpu, &engine, self.unknowns(), v)?;
+            self.amg = Some(amg);
+        }
+        self.amg.as_ref().expect("set above").upload(&self.gpu, v, self.scale)
+    }
+
+    /// Whether the V-cycle set has the structure of `v`, so that [`set_vcycle`](Self::set_vcycle)
+    /// only uploads values.
+    pub fn vcycle_fits(&self, v: &Vcycle<'_>) -> bool {
+        self.amg.as_ref().is_some_and(|amg| amg.fits(v))
+    }
+
+    /// One V-cycle `z = M r` of the preconditioner set by [`set_vcycle`](Self::set_vcycle) on
+    /// `r` (in the engine's scaled units), read back (tests of the V-cycle).
+    pub fn apply_vcycle(&mut self, r: &[f64]) -> Result<Vec<f64>, GpuError> {
+        let Some(amg) = &self.amg else {
+            return Err(GpuError::Shape("apply_vcycle: no V-cycle is set".into()));
+        };
+        self.write(Vector::R, r);
+        let running = Scalars { status: RUNNING, ..self.state };
+        self.gpu.queue.write_buffer(&self.v.scalars, 0, bytemuck::bytes_of(&running));
+        let mut encoder = self.encoder("amg v-cycle");
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("amg v-cycle"),
+                timestamp_writes: None,
+            });
+            amg.record_vcycle(&self.gpu, &mut pass);
+        }
+        let bytes = 4 * self.unknowns() as u64;
+        encoder.copy_buffer_to_buffer(amg.z(), 0, &self.v.readback, 0, bytes);
+        let data = self.gpu.submit_and_read(encoder, &self.v.readback, bytes, "applying the AMG V-cycle")?;
+        self.gpu.queue.write_buffer(&self.v.scalars, 0, bytemuck::bytes_of(&self.state));
+        Ok(Precision::F32.values_of(&data))
     }
 
     /// Whether `a` has the sparsity pattern this engine was built for.
@@ -395,6 +492,22 @@ impl GpuPcg {
         self.kernels().cg_direction.record(pass, &self.direction, self.vec_grid);
     }
 
+    /// With a V-cycle: `z = M r` and the `(r·z, r·r)` partials (block Jacobi needs nothing
+    /// here, `cg_update` applies it).
+    fn record_precondition(&self, pass: &mut wgpu::ComputePass<'_>) {
+        if let Some(amg) = &self.amg {
+            amg.record_precondition(&self.gpu, pass);
+        }
+    }
+
+    /// `p = M⁻¹r + βp`, or `p = z + βp` with a V-cycle.
+    fn record_preconditioned_direction(&self, pass: &mut wgpu::ComputePass<'_>) {
+        match &self.amg {
+            Some(amg) => amg.record_direction(&self.gpu, pass),
+            None => self.record_direction(pass),
+        }
+    }
+
     fn record_iterations(&mut self, encoder: &mut wgpu::CommandEncoder, iterations: usize) {
         if self.pending.clear_x {
             encoder.clear_buffer(&self.v.x, 0, None);
@@ -406,15 +519,17 @@ impl GpuPcg {
             .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("cg batch"), timestamp_writes: None });
         if self.pending.restart {
             self.record_update(&mut pass);
+            self.record_precondition(&mut pass);
             self.record_reduce(&mut pass, Step::Restart);
-            self.record_direction(&mut pass);
+            self.record_preconditioned_direction(&mut pass);
         }
         for _ in 0..iterations {
             self.record_spmv(&mut pass);
             self.record_reduce(&mut pass, Step::Alpha);
             self.record_update(&mut pass);
+            self.record_precondition(&mut pass);
             self.record_reduce(&mut pass, Step::Beta);
-            self.record_direction(&mut pass);
+            self.record_preconditioned_direction(&mut pass);
         }
         self.pending = Pending::default();
     }

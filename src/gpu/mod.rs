@@ -7,12 +7,14 @@
 //! | [`kernels`] | one host module per shader: params struct, pipeline, `record()`, CPU twin `reference()` |
 //! | [`bsr`] | the 3 × 3 block-sparse-row layout of a stiffness matrix, split into binding-sized chunks |
 //! | [`cg`] | [`GpuPcg`]: buffers for one sparsity pattern, created once; batches of CG iterations |
+//! | [`amg`] | [`amg::GpuAmg`]: the AMG V-cycle preconditioner's buffers and kernel sequence |
 //! | [`bench`] | copy bandwidth and the scalar-CSR SpMV the block layout is measured against |
 //!
 //! Everything here is f32 (WGSL has no f64 in core). The f64 accuracy that the solver promises is
 //! recovered one layer up, in [`crate::solve::gpu`], by replacing the GPU's residual with the true
 //! residual computed in f64 on the CPU (reliable updates / mixed-precision refinement).
 
+pub mod amg;
 pub mod bench;
 pub mod bsr;
 pub mod cg;

@@ -376,17 +376,12 @@ pub fn solve_with(
     let report = SolveReport::new(backend, params, a);
     let amg = params.preconditioner == PreconditionerKind::Amg;
     match (backend, params.method) {
-        (Backend::Cpu, Method::Cg) if amg => amg_pcg(a, b, x, params, report, progress, hints),
+        (_, Method::Cg) if amg => amg_pcg(a, b, x, params, backend, progress, hints),
         (Backend::Cpu, Method::Cg) => {
             let m = Preconditioner::new(params.preconditioner, a)?;
             cg::pcg(a, b, x, &m, params, report, progress)
         }
         (Backend::Cpu, Method::Direct) => direct::cholesky(a, b, x, report),
-        (Backend::Gpu(_), Method::Cg) if amg => Err(SolveError::Shape {
-            what: "preconditioner = \"amg\" runs on the CPU only for now; use backend = \"cpu\" or preconditioner = \
-                   \"block_jacobi\" on the GPU"
-                .into(),
-        }),
         (Backend::Gpu(gpu), Method::Cg) => gpu.solve(a, b, x, params, report, progress),
         (Backend::Gpu(_), Method::Direct) => Err(SolveError::Shape {
             what:
@@ -396,16 +391,18 @@ pub fn solve_with(
     }
 }
 
-/// CG preconditioned by an AMG V-cycle: the hierarchy from `hints` (built or refreshed) or a new one.
+/// CG preconditioned by an AMG V-cycle: the hierarchy from `hints` (built or refreshed) or a new
+/// one, built on the CPU; the iterations on `backend` (on the GPU, V-cycle included).
 fn amg_pcg(
     a: &CsrMatrix<f64>,
     b: &[f64],
     x: &mut [f64],
     params: &SolveParams,
-    mut report: SolveReport,
+    backend: &Backend,
     progress: &dyn Progress,
     hints: &SolveHints<'_>,
 ) -> Result<SolveReport, SolveError> {
+    let mut report = SolveReport::new(backend, params, a);
     let n = a.nrows();
     let fallback;
     let (nullspace, note) = match hints.nullspace {
@@ -423,7 +420,10 @@ fn amg_pcg(
             amg_report.nullspace = note.clone();
         }
         report.amg = Some(amg_report);
-        cg::pcg(a, b, x, &h.preconditioner(a), params, report.clone(), progress)
+        match backend {
+            Backend::Cpu => cg::pcg(a, b, x, &h.preconditioner(a), params, report.clone(), progress),
+            Backend::Gpu(gpu) => gpu.solve_amg(a, b, x, h, params, report.clone(), progress),
+        }
     };
     match hints.amg {
         Some(cache) => cache.with(a, nullspace, &amg_params, run)?,

@@ -21,7 +21,8 @@ pub enum PreconditionerKind {
     /// Inverse of each node's 3 × 3 diagonal block.
     #[default]
     BlockJacobi,
-    /// One V-cycle of smoothed-aggregation algebraic multigrid ([`super::amg`]), CPU only.
+    /// One V-cycle of smoothed-aggregation algebraic multigrid ([`super::amg`]), built on the CPU
+    /// in f64; applied on the CPU, or in f32 on the GPU backend ([`crate::gpu::amg`]).
     Amg,
 }
 

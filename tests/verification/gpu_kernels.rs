@@ -348,3 +348,311 @@ fn copy_kernel_copies_exactly() {
     copy::reference(&copy::CopyParams { count: words as u32, ..Default::default() }, &src, &mut twin);
     assert_eq!(got, twin);
 }
+
+/// The AMG V-cycle's kernels (`amg_csr`, `amg_smooth`, `amg_dense`, `amg_dot`) against their
+/// twins, on buffers made here; and the whole V-cycle's symmetry and positivity.
+mod amg {
+    use nalgebra_sparse::{CooMatrix, CsrMatrix};
+    use organ_twin::gpu::kernels::amg_csr::{self, CsrArrays, CsrBuffers, CsrParams};
+    use organ_twin::gpu::kernels::amg_smooth::{self, SmoothBuffers, SmoothParams, SmoothState};
+    use organ_twin::gpu::kernels::cg_update::VecParams;
+    use organ_twin::gpu::kernels::{amg_dense, amg_dot, Precision, Scalars};
+    use organ_twin::gpu::{Gpu, GpuPcg};
+    use organ_twin::mesh::generate::{beam, BeamParams, Order};
+    use organ_twin::solve::gpu::{preconditioner_blocks, vcycle};
+    use organ_twin::solve::{AmgParams, Hierarchy, Preconditioner};
+
+    use super::{gamma, vector, U};
+    use crate::common::{build, gpu, Rng};
+
+    const RW: wgpu::BufferUsages =
+        wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST).union(wgpu::BufferUsages::COPY_SRC);
+    const UNIFORM: wgpu::BufferUsages = wgpu::BufferUsages::UNIFORM.union(wgpu::BufferUsages::COPY_DST);
+
+    fn storage<T: bytemuck::Pod>(gpu: &Gpu, data: &[T]) -> wgpu::Buffer {
+        let b = gpu.buffer("test data", std::mem::size_of_val(data) as u64, RW).unwrap();
+        gpu.queue.write_buffer(&b, 0, bytemuck::cast_slice(data));
+        b
+    }
+
+    fn uniform<T: bytemuck::Pod>(gpu: &Gpu, value: &T) -> wgpu::Buffer {
+        let b = gpu.buffer("test params", std::mem::size_of::<T>() as u64, UNIFORM).unwrap();
+        gpu.queue.write_buffer(&b, 0, bytemuck::bytes_of(value));
+        b
+    }
+
+    /// Records `record` in one pass, then reads `len` f32 from each of `outputs`.
+    fn run(
+        gpu: &Gpu,
+        record: impl FnOnce(&mut wgpu::ComputePass<'_>),
+        outputs: &[(&wgpu::Buffer, usize)],
+    ) -> Vec<Vec<f32>> {
+        let mut encoder =
+            gpu.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("amg test") });
+        {
+            let mut pass = encoder
+                .begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("amg test"), timestamp_writes: None });
+            record(&mut pass);
+        }
+        let total: usize = outputs.iter().map(|o| o.1).sum();
+        let staging = gpu
+            .buffer("test readback", 4 * total as u64, wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST)
+            .unwrap();
+        let mut offset = 0;
+        for (buffer, len) in outputs {
+            encoder.copy_buffer_to_buffer(buffer, 0, &staging, 4 * offset as u64, 4 * *len as u64);
+            offset += len;
+        }
+        let bytes = gpu.submit_and_read(encoder, &staging, 4 * total as u64, "amg kernel test").unwrap();
+        let all: Vec<f32> = bytemuck::pod_collect_to_vec(&bytes);
+        let mut offset = 0;
+        outputs
+            .iter()
+            .map(|(_, len)| {
+                offset += len;
+                all[offset - len..offset].to_vec()
+            })
+            .collect()
+    }
+
+    /// A random `rows × cols` matrix with about `per_row` entries per row.
+    fn sparse(rows: usize, cols: usize, per_row: usize, rng: &mut Rng) -> CsrMatrix<f64> {
+        let mut coo = CooMatrix::new(rows, cols);
+        for i in 0..rows {
+            for _ in 0..per_row {
+                let j = ((rng.symmetric() + 1.0) * 0.5 * cols as f64) as usize % cols;
+                coo.push(i, j, rng.symmetric());
+            }
+        }
+        CsrMatrix::from(&coo)
+    }
+
+    fn arrays(m: &CsrMatrix<f64>) -> (Vec<u32>, Vec<u32>, Vec<f32>) {
+        (
+            m.row_offsets().iter().map(|&v| v as u32).collect(),
+            m.col_indices().iter().map(|&v| v as u32).collect(),
+            m.values().iter().map(|&v| v as f32).collect(),
+        )
+    }
+
+    fn running() -> Scalars {
+        Scalars { history_capacity: 1, ..Default::default() }
+    }
+
+    /// The three modes of amg_csr on `m`; bound per row: 2 γ_k Σ |a_ij (x_j − w_j)| (k products,
+    /// the difference rounded identically in both, the prolongation's + y one more term).
+    fn check_csr(gpu: &Gpu, m: &CsrMatrix<f64>, rng: &mut Rng) {
+        let (rp, cols, vals) = arrays(m);
+        let (x, w, y0) = (vector(m.ncols(), rng), vector(m.ncols(), rng), vector(m.nrows(), rng));
+        let cg = uniform(gpu, &running());
+        let (brp, bcols, bvals, bx, bw) =
+            (storage(gpu, &rp), storage(gpu, &cols), storage(gpu, &vals), storage(gpu, &x), storage(gpu, &w));
+        for mode in [amg_csr::PRODUCT, amg_csr::RESTRICT, amg_csr::PROLONG] {
+            let by = storage(gpu, &y0);
+            let params = CsrParams::new(m.nrows(), mode);
+            let pb = uniform(gpu, &params);
+            let w_or_x = if mode == amg_csr::RESTRICT { &bw } else { &bx };
+            let buffers = CsrBuffers {
+                params: &pb,
+                cg: &cg,
+                row_ptr: &brp,
+                cols: &bcols,
+                vals: &bvals,
+                x: &bx,
+                w: w_or_x,
+                y: &by,
+            };
+            let bg = gpu.kernels.amg.csr.bind(&gpu.device, buffers);
+            let grid = gpu.grid(params.workgroups);
+            let got = run(gpu, |pass| gpu.kernels.amg.csr.record(pass, &bg, grid), &[(&by, m.nrows())]).remove(0);
+            let mut twin = y0.clone();
+            let arrays = CsrArrays { row_ptr: &rp, cols: &cols, vals: &vals };
+            amg_csr::reference(&params, &running(), arrays, &x, &w, &mut twin);
+            for i in 0..m.nrows() {
+                let ks = rp[i] as usize..rp[i + 1] as usize;
+                let terms: f64 = ks
+                    .clone()
+                    .map(|k| {
+                        let c = cols[k] as usize;
+                        let v = if mode == amg_csr::RESTRICT { x[c] - w[c] } else { x[c] };
+                        (vals[k] * v).abs() as f64
+                    })
+                    .sum::<f64>()
+                    + if mode == amg_csr::PROLONG { y0[i].abs() as f64 } else { 0.0 };
+                let bound = 2.0 * gamma(ks.len() + 1) * terms;
+                assert!(((got[i] - twin[i]) as f64).abs() <= bound, "mode {mode} row {i}: {} vs {}", got[i], twin[i]);
+            }
+        }
+    }
+
+    /// The fine (Tet4 cantilever, 40 × 4 × 4) system and its hierarchy.
+    fn cantilever(max_coarse: usize) -> (CsrMatrix<f64>, Hierarchy) {
+        let text = "name = \"c\"\n[mesh]\nfile = \"generated\"\n[[material]]\nregion = \"all\"\nmodel = \"linear_elastic\"\nyoungs_modulus = 1000.0\npoisson_ratio = 0.3\n[[support]]\nkind = \"fixed\"\nsurface = \"xmin\"\n[[load]]\nkind = \"force\"\nsurface = \"xmax\"\nvalue = [0.0, 0.0, -1.0]\n";
+        let mesh = beam(&BeamParams { size: [10.0, 1.0, 1.0], divisions: [40, 4, 4], order: Order::Linear }).unwrap();
+        let p = build(text, mesh).unwrap();
+        let (a, _) = p.constrained_system();
+        let h = Hierarchy::build(&a, &p.near_nullspace(), &AmgParams { max_coarse, ..AmgParams::default() }).unwrap();
+        (a, h)
+    }
+
+    #[test]
+    fn amg_csr_matches_its_twin_in_every_mode() {
+        let Some(shared) = gpu() else { return };
+        let gpu = shared.gpu();
+        let mut rng = Rng(31);
+        // Rectangular (a restriction's shape), more rows than one workgroup.
+        check_csr(gpu, &sparse(700, 300, 9, &mut rng), &mut rng);
+        // A real smoothed prolongator and its transpose.
+        let (_, h) = cantilever(50);
+        let p = h.prolongators(0).unwrap().1;
+        check_csr(gpu, p, &mut rng);
+        check_csr(gpu, &p.transpose(), &mut rng);
+    }
+
+    #[test]
+    fn amg_smooth_matches_its_twin() {
+        let Some(shared) = gpu() else { return };
+        let gpu = shared.gpu();
+        let mut rng = Rng(41);
+        for (block, nodes) in [(3usize, 600usize), (6, 300), (1, 1000)] {
+            let n = block * nodes;
+            let (b, w, minv) = (vector(n, &mut rng), vector(n, &mut rng), vector(n * block, &mut rng));
+            let decoupled: Vec<f32> = (0..n).map(|i| if i % 7 == 0 { 0.5 + i as f32 * 1e-3 } else { 0.0 }).collect();
+            let (r0, d0, x0) = (vector(n, &mut rng), vector(n, &mut rng), vector(n, &mut rng));
+            for (mode, last) in [(amg_smooth::FROM_ZERO, 0), (amg_smooth::RESIDUAL, 0), (amg_smooth::UPDATE, 1)] {
+                let params = SmoothParams {
+                    nodes: nodes as u32,
+                    block: block as u32,
+                    workgroups: (nodes as u32).div_ceil(256),
+                    mode,
+                    c1: 0.7,
+                    c2: -1.3,
+                    last,
+                    _pad0: 0,
+                };
+                let (pb, cg) = (uniform(gpu, &params), uniform(gpu, &running()));
+                let (bb, bw, bm, bd) =
+                    (storage(gpu, &b), storage(gpu, &w), storage(gpu, &minv), storage(gpu, &decoupled));
+                let (br, bdd, bx) = (storage(gpu, &r0), storage(gpu, &d0), storage(gpu, &x0));
+                let buffers = SmoothBuffers {
+                    params: &pb,
+                    cg: &cg,
+                    b: &bb,
+                    w: &bw,
+                    minv: &bm,
+                    decoupled: &bd,
+                    r: &br,
+                    d: &bdd,
+                    x: &bx,
+                };
+                let bg = gpu.kernels.amg.smooth.bind(&gpu.device, buffers);
+                let grid = gpu.grid(params.workgroups);
+                let got =
+                    run(gpu, |pass| gpu.kernels.amg.smooth.record(pass, &bg, grid), &[(&br, n), (&bdd, n), (&bx, n)]);
+                let (mut r, mut d, mut x) = (r0.clone(), d0.clone(), x0.clone());
+                let state = SmoothState { r: &mut r, d: &mut d, x: &mut x };
+                amg_smooth::reference(&params, &running(), [&b, &w, &minv, &decoupled], state);
+                // r: one subtraction, rounded identically: exact agreement.
+                assert_eq!(got[0], r, "block {block} mode {mode}: r");
+                for i in 0..n {
+                    let node = i / block;
+                    // z = Σ_j m_ij r_j (block products), then c1 d + c2 z and x + d: each of the
+                    // two evaluations within γ_{block+2} of the sum of the absolute terms.
+                    let mz: f64 = (0..block)
+                        .map(|j| {
+                            (minv[block * block * node + block * (i % block) + j] * r[block * node + j]).abs() as f64
+                        })
+                        .sum();
+                    let terms = 1.3 * mz + (0.7 * d0[i]).abs() as f64 + x0[i].abs() as f64;
+                    let bound = 2.0 * gamma(block + 2) * terms + 4.0 * U * d[i].abs() as f64;
+                    assert!(((got[1][i] - d[i]) as f64).abs() <= bound, "block {block} mode {mode}: d[{i}]");
+                    assert!(((got[2][i] - x[i]) as f64).abs() <= 2.0 * bound, "block {block} mode {mode}: x[{i}]");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn amg_dense_and_dot_match_their_twins() {
+        let Some(shared) = gpu() else { return };
+        let gpu = shared.gpu();
+        let mut rng = Rng(43);
+        // 700 columns: three strided terms per invocation before the tree.
+        let n = 700;
+        let (m, x) = (vector(n * n, &mut rng), vector(n, &mut rng));
+        let params = amg_dense::DenseParams { rows: n as u32, columns: n as u32, workgroups: n as u32, _pad0: 0 };
+        let (pb, cg, bm, bx) = (uniform(gpu, &params), uniform(gpu, &running()), storage(gpu, &m), storage(gpu, &x));
+        let by = storage(gpu, &vec![0.0f32; n]);
+        let bg = gpu.kernels.amg.dense.bind(&gpu.device, [&pb, &cg, &bm, &bx, &by]);
+        let grid = gpu.grid(n as u32);
+        let got = run(gpu, |pass| gpu.kernels.amg.dense.record(pass, &bg, grid), &[(&by, n)]).remove(0);
+        let mut twin = vec![0.0; n];
+        amg_dense::reference(&params, &running(), &m, &x, &mut twin);
+        for i in 0..n {
+            let terms: f64 = (0..n).map(|j| (m[i * n + j] * x[j]).abs() as f64).sum();
+            // 3 strided terms and 8 tree levels per path.
+            let bound = 2.0 * gamma(3 + 8) * terms;
+            assert!(((got[i] - twin[i]) as f64).abs() <= bound, "row {i}: {} vs {}", got[i], twin[i]);
+        }
+        let nodes = 1000;
+        let (r, z) = (vector(3 * nodes, &mut rng), vector(3 * nodes, &mut rng));
+        let vp = VecParams::new(nodes);
+        let (pv, br, bz) = (uniform(gpu, &vp), storage(gpu, &r), storage(gpu, &z));
+        let bp = storage(gpu, &vec![0.0f32; 2 * vp.workgroups as usize]);
+        let bg = gpu.kernels.amg.dot.bind(&gpu.device, [&pv, &cg, &br, &bz, &bp]);
+        let grid = gpu.grid(vp.workgroups);
+        let got = run(gpu, |pass| gpu.kernels.amg.dot.record(pass, &bg, grid), &[(&bp, 2 * vp.workgroups as usize)])
+            .remove(0);
+        let mut twin = vec![0.0; got.len()];
+        amg_dot::reference(&vp, &running(), &r, &z, &mut twin);
+        for (k, (g, t)) in got.iter().zip(&twin).enumerate() {
+            let wg = k / 2;
+            let range = 3 * 256 * wg..(3 * 256 * (wg + 1)).min(3 * nodes);
+            let terms: f64 = range.map(|i| if k % 2 == 0 { (r[i] * z[i]).abs() } else { r[i] * r[i] } as f64).sum();
+            assert!(((g - t) as f64).abs() <= 2.0 * gamma(3 + 8) * terms, "partial {k}: {g} vs {t}");
+        }
+    }
+
+    #[test]
+    fn gpu_v_cycle_is_symmetric_positive_and_close_to_the_cpu_one() {
+        let Some(shared) = gpu() else { return };
+        for max_coarse in [2000, 50] {
+            let (a, h) = cantilever(max_coarse);
+            let mut e = GpuPcg::new(shared.gpu().clone(), &a, Precision::F32).unwrap();
+            let identity = preconditioner_blocks(&Preconditioner::Identity, a.nrows() / 3);
+            e.set_matrix(&a, &identity).unwrap();
+            e.set_vcycle(Some(&vcycle(&h))).unwrap();
+            let n = a.nrows();
+            let mut rng = Rng(max_coarse as u64);
+            let dot = |x: &[f64], y: &[f64]| x.iter().zip(y).map(|(a, b)| a * b).sum::<f64>();
+            for _ in 0..3 {
+                let x: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+                let y: Vec<f64> = (0..n).map(|_| rng.symmetric()).collect();
+                // The engine works on s A: its V-cycle approximates (s A)⁻¹ = A⁻¹ / s.
+                let s = e.scale();
+                let mx: Vec<f64> = e.apply_vcycle(&x).unwrap().iter().map(|v| v * s).collect();
+                let my: Vec<f64> = e.apply_vcycle(&y).unwrap().iter().map(|v| v * s).collect();
+                let mut cpu = vec![0.0; n];
+                h.apply(&a, &x, &mut cpu);
+                let norm = |v: &[f64]| dot(v, v).sqrt();
+                let diff: Vec<f64> = mx.iter().zip(&cpu).map(|(g, c)| g - c).collect();
+                let to_cpu = norm(&diff) / norm(&cpu);
+                let asym = (dot(&mx, &y) - dot(&x, &my)).abs() / (norm(&mx) * norm(&y));
+                eprintln!(
+                    "GPU V-cycle, max_coarse {max_coarse} ({} levels): asymmetry {asym:.2e}, relative difference to \
+                     the CPU's f64 V-cycle {to_cpu:.2e}",
+                    h.report().levels.len()
+                );
+                // The exact V-cycle M is symmetric; each GPU application is M x + e_x with
+                // ‖e_x‖ ≤ ε ‖Mx‖, ε its distance to the f64 cycle (measured 1e-7 to 8e-7, a few
+                // f32 units u = 6e-8: the ~30 kernels of a cycle each round once, and its
+                // residuals b − A x cancel to the size of their result). Then
+                // |⟨Mx, y⟩ − ⟨x, My⟩| ≤ ε (‖Mx‖‖y‖ + ‖x‖‖My‖), about 2ε ‖Mx‖‖y‖ for random x, y
+                // of one size (measured ≤ 3e-8). Bounds: ε < 2e-5 (300 u) and asymmetry < 4e-5.
+                assert!(to_cpu < 2e-5, "GPU V-cycle differs from the CPU one by {to_cpu:e}");
+                assert!(asym < 4e-5, "⟨Mx, y⟩ ≠ ⟨x, My⟩: {asym:e}");
+                assert!(dot(&mx, &x) > 0.0 && dot(&my, &y) > 0.0, "not positive");
+            }
+        }
+    }
+}

@@ -9,6 +9,10 @@
 //! All kernels use 256-wide workgroups on a 2D grid ([`grid`]) so that more than the 65,535
 //! workgroups of one dispatch dimension can run.
 
+pub mod amg_csr;
+pub mod amg_dense;
+pub mod amg_dot;
+pub mod amg_smooth;
 pub mod cg_direction;
 pub mod cg_reduce;
 pub mod cg_update;
@@ -33,13 +37,17 @@ pub fn with_common(kernel: &str) -> String {
 }
 
 /// Every kernel with its file name, for validation (each is compiled after [`COMMON`]).
-pub const SOURCES: [(&str, &str); 6] = [
+pub const SOURCES: [(&str, &str); 10] = [
     ("spmv_bsr.wgsl", spmv_bsr::SOURCE),
     ("spmv_csr.wgsl", spmv_csr::SOURCE),
     ("cg_update.wgsl", cg_update::SOURCE),
     ("cg_direction.wgsl", cg_direction::SOURCE),
     ("cg_reduce.wgsl", cg_reduce::SOURCE),
     ("copy.wgsl", copy::SOURCE),
+    ("amg_csr.wgsl", amg_csr::SOURCE),
+    ("amg_smooth.wgsl", amg_smooth::SOURCE),
+    ("amg_dense.wgsl", amg_dense::SOURCE),
+    ("amg_dot.wgsl", amg_dot::SOURCE),
 ];
 
 /// Arithmetic of the CG kernels' vectors and matrix (`alias real` in the shaders).
@@ -119,6 +127,31 @@ impl CgKernels {
     }
 }
 
+/// The kernels of the AMG V-cycle (f32 only: the preconditioner's arithmetic, see
+/// [`crate::gpu::amg`]).
+#[derive(Debug)]
+pub struct AmgKernels {
+    /// `amg_csr.wgsl`.
+    pub csr: amg_csr::AmgCsr,
+    /// `amg_smooth.wgsl`.
+    pub smooth: amg_smooth::AmgSmooth,
+    /// `amg_dense.wgsl`.
+    pub dense: amg_dense::AmgDense,
+    /// `amg_dot.wgsl`.
+    pub dot: amg_dot::AmgDot,
+}
+
+impl AmgKernels {
+    fn new(device: &wgpu::Device) -> Self {
+        AmgKernels {
+            csr: amg_csr::AmgCsr::new(device),
+            smooth: amg_smooth::AmgSmooth::new(device),
+            dense: amg_dense::AmgDense::new(device),
+            dot: amg_dot::AmgDot::new(device),
+        }
+    }
+}
+
 /// The compiled pipelines of all kernels.
 #[derive(Debug)]
 pub struct Kernels {
@@ -130,6 +163,8 @@ pub struct Kernels {
     pub spmv_csr: spmv_csr::SpmvCsr,
     /// `copy.wgsl`.
     pub copy: copy::Copy,
+    /// The AMG V-cycle's kernels.
+    pub amg: AmgKernels,
 }
 
 impl Kernels {
@@ -140,6 +175,7 @@ impl Kernels {
             cg64: f64.then(|| CgKernels::new(device, Precision::F64)),
             spmv_csr: spmv_csr::SpmvCsr::new(device),
             copy: copy::Copy::new(device),
+            amg: AmgKernels::new(device),
         }
     }
 
@@ -347,6 +383,14 @@ mod tests {
             [spmv_partials, vec_partials, _pad0, _pad1]
         );
         assert_layout!(copy::SOURCE, "CopyParams", copy::CopyParams, [count, workgroups, _pad0, _pad1]);
+        assert_layout!(amg_csr::SOURCE, "CsrParams", amg_csr::CsrParams, [rows, workgroups, mode, _pad0]);
+        assert_layout!(
+            amg_smooth::SOURCE,
+            "SmoothParams",
+            amg_smooth::SmoothParams,
+            [nodes, block, workgroups, mode, c1, c2, last, _pad0]
+        );
+        assert_layout!(amg_dense::SOURCE, "DenseParams", amg_dense::DenseParams, [rows, columns, workgroups, _pad0]);
     }
 
     #[test]

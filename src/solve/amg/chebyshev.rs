@@ -61,6 +61,16 @@ impl DiagonalInverse {
         });
     }
 
+    /// Unknowns per block (1 for Jacobi).
+    pub fn block(&self) -> usize {
+        self.b
+    }
+
+    /// The inverse blocks, row-major, `block²` per node.
+    pub fn blocks(&self) -> &[f64] {
+        &self.blocks
+    }
+
     /// `M⁻¹` as a sparse matrix.
     pub fn matrix(&self) -> CsrMatrix<f64> {
         csr::block_diagonal(self.b, &self.blocks)
@@ -140,6 +150,26 @@ impl Chebyshev {
     pub fn new(minv: DiagonalInverse, rho: f64, degree: usize, lower: f64, upper: f64) -> Self {
         let (lo, hi) = (lower * rho, upper * rho);
         Chebyshev { minv, degree: degree.max(1), theta: 0.5 * (hi + lo), delta: 0.5 * (hi - lo) }
+    }
+
+    /// The inverse (block) diagonal `M⁻¹`.
+    pub fn minv(&self) -> &DiagonalInverse {
+        &self.minv
+    }
+
+    /// `(c1, c2)` of each of the `degree` steps of [`smooth`](Self::smooth): step 0 sets
+    /// `d = c2 M⁻¹ r` (`c1 = 0`), step `k ≥ 1` sets `d = c1 d + c2 M⁻¹ r` after `r −= A d`; each
+    /// step ends with `x += d`. The same f64 arithmetic as `smooth`, for the GPU's kernels.
+    pub fn steps(&self) -> Vec<(f64, f64)> {
+        let sigma = self.theta / self.delta;
+        let mut rho = 1.0 / sigma;
+        let mut steps = vec![(0.0, 1.0 / self.theta)];
+        for _ in 1..self.degree {
+            let rho_new = 1.0 / (2.0 * sigma - rho);
+            steps.push((rho_new * rho, 2.0 * rho_new / self.delta));
+            rho = rho_new;
+        }
+        steps
     }
 
     /// `x ← x + p(M⁻¹A) M⁻¹ (b − A x)`; `x` is taken as zero when `zero` (one product saved).

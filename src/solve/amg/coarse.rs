@@ -4,7 +4,7 @@
 use faer::linalg::solvers::Solve;
 use faer::sparse::linalg::solvers::{Llt, SymbolicLlt};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
-use faer::{ColMut, Side};
+use faer::{ColMut, Mat, Side};
 use nalgebra_sparse::CsrMatrix;
 
 use super::AmgError;
@@ -43,6 +43,21 @@ impl CoarseSolver {
         };
         let llt = Llt::try_new_with_symbolic(symbolic.clone(), matrix, Side::Lower).map_err(numeric_error)?;
         Ok(CoarseSolver { symbolic, llt })
+    }
+
+    /// `A⁻¹` as a dense row-major matrix, symmetrised (`(X + Xᵀ)/2` of the solves with the
+    /// identity: rounding is the only asymmetry), for a GPU that applies the coarsest solve as a
+    /// matrix-vector product. O(n · nnz(L)) time, n² memory.
+    pub fn inverse(&self, n: usize) -> Vec<f64> {
+        let mut x = Mat::<f64>::identity(n, n);
+        self.llt.solve_in_place(x.as_mut());
+        let mut out = vec![0.0; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                out[i * n + j] = 0.5 * (x[(i, j)] + x[(j, i)]);
+            }
+        }
+        out
     }
 
     /// `x = A⁻¹ b` in place.

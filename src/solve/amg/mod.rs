@@ -128,7 +128,8 @@ pub struct AmgReport {
     pub memory_bytes: usize,
     /// Near-nullspace used, in words.
     pub nullspace: String,
-    /// Wall time of the last build or refresh (s).
+    /// Wall time of the last build or refresh (s); on the GPU backend the coarse inverse and the
+    /// upload of the hierarchy are added.
     pub setup_seconds: f64,
     /// Whether the last setup was a refresh on a kept pattern.
     pub refreshed: bool,
@@ -403,6 +404,32 @@ impl Hierarchy {
     /// The V-cycle for `a` as a CG preconditioner.
     pub fn preconditioner<'a>(&'a self, a: &'a CsrMatrix<f64>) -> AmgPreconditioner<'a> {
         AmgPreconditioner { hierarchy: self, a }
+    }
+
+    /// Levels above the coarsest (those with a smoother and a prolongator).
+    pub fn depth(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// Level `l`'s smoother (`l` < [`depth`](Self::depth)).
+    pub fn smoother(&self, l: usize) -> Option<&Chebyshev> {
+        self.levels.get(l).map(|lev| &lev.smoother)
+    }
+
+    /// Level `l`'s decoupled unknowns with `1 / A_ii`, set exactly after the post-smoothing.
+    pub fn decoupled_unknowns(&self, l: usize) -> Option<&[(usize, f64)]> {
+        self.levels.get(l).map(|lev| lev.decoupled.as_slice())
+    }
+
+    /// Unknowns of the coarsest level.
+    pub fn coarse_unknowns(&self) -> usize {
+        self.coarsest.nrows()
+    }
+
+    /// The coarsest matrix's inverse, dense row-major, from its Cholesky factor (see
+    /// [`CoarseSolver::inverse`]).
+    pub fn coarse_inverse(&self) -> Vec<f64> {
+        self.coarse.inverse(self.coarsest.nrows())
     }
 
     /// Level `l`'s tentative and smoothed prolongators (to level `l + 1`).
