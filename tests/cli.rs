@@ -63,6 +63,23 @@ fn default_job_runs_the_calibrated_heartbeat() {
     assert!(beat["loop_gap_pct"].as_f64().unwrap() < 0.5, "{beat}");
     // The beat's end-diastolic volume is the calibrated one: the preload is the patient's EDP.
     assert!((beat["edv_ml"].as_f64().unwrap() - 4.3).abs() < 0.01 * 4.3, "{beat}");
+    // The report is well-formed and carries the heartbeat's sections and the PV loop.
+    let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&html);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("report.html is not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    for id in ["inputs", "beats", "checks", "verification"] {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
+    }
+    assert!(html.contains("Pressure–volume loop") || html.matches("data:image/png;base64,").count() >= 2);
+    // pv_loop.csv has a row per time step and the preload's end.
+    let csv = std::fs::read_to_string(folder.join("pv_loop.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 41, "{csv}");
 }
 
 #[test]

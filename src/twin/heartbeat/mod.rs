@@ -420,7 +420,9 @@ impl Heartbeat {
             pressure_mmhg: state.pressure / MMHG,
             volume_ml: circ.volume * ml,
             outflow_ml_s: 0.0,
-            aortic_pressure_mmhg: circ.compliance_pressure / MMHG,
+            // With the aortic valve open the cavity pressure is the aortic one (p_c + R_c Q).
+            aortic_pressure_mmhg: if circ.phase == Phase::Ejection { state.pressure } else { circ.compliance_pressure }
+                / MMHG,
             active_tension: run.mech.active.iter().copied().fold(0.0, f64::max)
                 / self.analysis.scenario().units.stress(),
             newton_iterations: iterations,

@@ -27,7 +27,8 @@ pub struct PvSample {
     pub volume_ml: f64,
     /// Outflow through the aortic valve, negative for inflow through the mitral (mL/s).
     pub outflow_ml_s: f64,
-    /// Aortic pressure (mmHg; the compliance pressure plus `R_c Q` while ejecting).
+    /// Aortic pressure (mmHg): the cavity's while ejecting (`p_c + R_c Q`), else the
+    /// compliance pressure `p_c`.
     pub aortic_pressure_mmhg: f64,
     /// Active tension (stress unit).
     pub active_tension: f64,
