@@ -18,6 +18,9 @@
 //! `λ` (`d ≠ 0`: a pressure or a pressure–volume relation), `λ` is eliminated exactly at every
 //! trial point (`λ ← λ − g/d`, `R ← R − (g/d) b`), so the iteration is Newton's on the reduced
 //! system `R(x, λ(x))` and its line search the energy-slope test of [`newton`](super::newton).
+//! The tangent is the one evaluated before the shift (`K` of a follower pressure depends on `λ`):
+//! its error is of the order of the shift `g/d`, which falls with the residual, so the iteration
+//! keeps Newton's fast final convergence without a second assembly per iteration.
 //! When it does not (`d = 0`: a held volume), a trial must also keep the constraint's error in
 //! force units, `‖b‖ |g| / |S|` with `S` the Schur complement, from growing past the merit
 //! `‖R‖ + ‖b‖ |g| / |S|` it started from. Converged when `‖R‖ ≤ max(rtol ‖R₀‖, floor)` (as in

@@ -224,6 +224,13 @@ pub(super) fn solve_damped(
                     t.iterations += r.iterations;
                     t.seconds += r.seconds;
                     t.relative_residual = t.relative_residual.max(r.relative_residual);
+                    t.floor = t.floor.max(r.floor);
+                    t.restarts += r.restarts;
+                    t.refinements += r.refinements;
+                    // Each solve passed its own check; the pair is as good as the weaker verdict.
+                    if r.convergence != super::Convergence::Tolerance {
+                        t.convergence = r.convergence;
+                    }
                     t
                 }
             });

@@ -100,6 +100,15 @@ pub struct QuasiStatic {
 pub(crate) type InnerSolve<'s> =
     dyn FnMut(&mut Mechanics<'_>, &mut [f64], &mut Reuse) -> Result<NewtonReport, NewtonError> + 's;
 
+/// The parts of a summary shared by the finite-strain analyses ([`QuasiStatic::summary_parts`]).
+#[derive(Debug, Clone)]
+pub(crate) struct SummaryParts {
+    pub mesh: MeshSummary,
+    pub materials: Vec<LawSummary>,
+    pub formulation: String,
+    pub solver: NewtonSummary,
+}
+
 /// The constrained DOFs and eliminated tangent entries a [`Mechanics`] borrows.
 #[derive(Debug, Clone)]
 pub(crate) struct MechanicsParts {
@@ -333,6 +342,11 @@ impl QuasiStatic {
         &self.terms
     }
 
+    /// The constrained DOFs as a mask.
+    pub(crate) fn mask(&self) -> &[bool] {
+        &self.mask
+    }
+
     /// The prescribed DOFs and their full values (m).
     pub(crate) fn prescribed(&self) -> (&[usize], &[f64]) {
         (self.supports.bc.dofs(), self.supports.bc.values())
@@ -353,24 +367,11 @@ impl QuasiStatic {
             .collect()
     }
 
-    /// The tangent's note for summaries (exact or symmetrized).
-    pub(crate) fn tangent_note(&self) -> &str {
-        &self.tangent_note
-    }
-
-    /// The formulation, for summaries.
-    pub(crate) fn formulation(&self) -> String {
-        self.empty_summary(&Backend::Cpu, &self.newton_params(&Backend::Cpu)).formulation
-    }
-
-    /// The materials as summarised in `summary.json`.
-    pub(crate) fn law_summaries(&self) -> Vec<LawSummary> {
-        self.empty_summary(&Backend::Cpu, &self.newton_params(&Backend::Cpu)).materials
-    }
-
-    /// The mesh as summarised in `summary.json`.
-    pub(crate) fn mesh_summary(&self) -> MeshSummary {
-        self.empty_summary(&Backend::Cpu, &self.newton_params(&Backend::Cpu)).mesh
+    /// The parts of `summary.json` every finite-strain analysis of this scenario shares: the mesh,
+    /// the laws, the formulation and the solver figures (zero counts) on `backend` with `params`.
+    pub(crate) fn summary_parts(&self, backend: &Backend, params: &NewtonParams) -> SummaryParts {
+        let s = self.empty_summary(backend, params);
+        SummaryParts { mesh: s.mesh, materials: s.materials, formulation: s.formulation, solver: s.solver }
     }
 
     /// Steps 6–7 on `backend`; every converged step goes to `observer` before the next begins.

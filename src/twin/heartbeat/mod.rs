@@ -43,7 +43,7 @@ use super::calibrate::{CalibrateReport, MMHG};
 use super::mechanics::{LoadTerm, Mechanics};
 use super::quasi_static::QuasiStatic;
 use super::scenario::{LoadKind, Scenario};
-use super::summary::{NewtonSummary, UnitsSummary};
+use super::summary::UnitsSummary;
 use super::ScenarioError;
 use crate::mesh::{CellFace, Field, Mesh};
 use crate::progress::Progress;
@@ -65,6 +65,8 @@ pub struct Heartbeat {
     faces: Vec<CellFace>,
     /// The cavity's reference volume (m³).
     reference_volume: f64,
+    /// Whether the rim of the cavity's surface moves (then the volume gradient is approximate).
+    rim_moves: bool,
     calibration: Option<CalibrateReport>,
 }
 
@@ -135,6 +137,20 @@ impl Heartbeat {
                 return Err(invalid("cavity", "a heartbeat needs a [[cavity]] (the ventricle's endocardium)".into()))
             }
         };
+        let (cavity_surface, load_surface) = (
+            analysis.scenario().cavities[cavity].surface.as_str(),
+            analysis.scenario().loads[pressure_load].surface.as_deref().unwrap_or("(none)"),
+        );
+        if cavity_surface != load_surface {
+            return Err(invalid(
+                "cavity[1].pressure_load",
+                format!(
+                    "the cavity's pressure load '{}' acts on the surface '{load_surface}', not on the cavity's \
+                     surface '{cavity_surface}': the cavity pressure must load the surface whose volume it sets",
+                    analysis.scenario().load_name(pressure_load)
+                ),
+            ));
+        }
         let faces = match &analysis.terms()[pressure_load] {
             LoadTerm::Follower(faces) => faces.clone(),
             _ => {
@@ -144,6 +160,8 @@ impl Heartbeat {
                 ))
             }
         };
+        let rim_moves =
+            crate::fem::pressure::rim_moves(analysis.mesh_si(), analysis.assembler(), &faces, analysis.mask());
         let zero = vec![[0.0; 3]; analysis.mesh_si().nodes().len()];
         let reference_volume = analysis.cavities()[cavity].1.volume(analysis.mesh_si(), &zero);
         if reference_volume.is_nan() || reference_volume <= 0.0 {
@@ -162,6 +180,7 @@ impl Heartbeat {
             tension_load,
             faces,
             reference_volume,
+            rim_moves,
             calibration: None,
         })
     }
@@ -206,6 +225,7 @@ impl Heartbeat {
             backend,
             progress,
             totals: Default::default(),
+            step: 0,
         };
         // 2. Preload.
         progress.stage("preload", Some(self.spec.preload_increments as u64));
@@ -253,6 +273,7 @@ impl Heartbeat {
             let t0 = Instant::now();
             let time = step as f64 * self.spec.dt;
             let beat = (step - 1) / self.spec.steps_per_beat() + 1;
+            run.step = step;
             match self.time_step(&mut run, &mut state, &mut circ, time - self.spec.dt, self.spec.dt, 0) {
                 Ok((iterations, cutbacks)) => {
                     if cutbacks > 0 {
@@ -369,8 +390,10 @@ impl Heartbeat {
         }
         run.mech.pressure.copy_from_slice(&state.multipliers);
         let p_ref = self.circulation.atrial_pressure;
-        let g_tol =
-            self.spec.volume_tolerance * (constraint.gamma_p * p_ref + constraint.gamma_v * self.reference_volume);
+        // The isovolumetric relation is V = V_closed: its tolerance is relative to V_closed, the
+        // drift `beat_figures` reports; the others mix pressure and volume at their scales.
+        let volume_scale = if constraint.gamma_p == 0.0 { constraint.rhs } else { self.reference_volume };
+        let g_tol = self.spec.volume_tolerance * (constraint.gamma_p * p_ref + constraint.gamma_v * volume_scale);
         let cavity = &self.analysis.cavities()[self.cavity].1;
         let mut pressure = state.pressure;
         let mut x = state.x.clone();
@@ -390,6 +413,7 @@ impl Heartbeat {
             }
         };
         run.totals.add(&report);
+        run.totals.note(run.step, &report, params.linear.rtol);
         state.x = x;
         state.pressure = pressure;
         state.multipliers.copy_from_slice(&run.mech.pressure);
@@ -451,19 +475,24 @@ impl Heartbeat {
         let previous = summary.beats.last();
         let figures =
             beat_figures(&summary.samples, beat, self.spec.period, previous).ok_or("the beat has no steps")?;
+        let last = summary.samples.iter().rev().find(|s| s.beat == beat);
         let opened = figures.valve_events.iter().any(|(e, _)| e == "aortic opens");
         if !opened {
             let peak = figures.peak_pressure_mmhg;
+            let arterial = last.map_or(f64::NAN, |s| s.aortic_pressure_mmhg);
             return Err(format!(
                 "beat {beat}: the aortic valve never opened: the peak cavity pressure {peak:.1} mmHg stayed below the \
-                 arterial pressure; raise the twitch's peak tension or lower circulation.arterial_pressure"
+                 arterial pressure ({arterial:.1} mmHg at the end of the beat); raise the twitch's peak tension or \
+                 lower circulation.arterial_pressure"
             ));
         }
         if !figures.valve_events.iter().any(|(e, _)| e == "mitral opens") {
+            let cavity = last.map_or(f64::NAN, |s| s.pressure_mmhg);
+            let atrial = self.circulation.atrial_pressure / MMHG;
             return Err(format!(
-                "beat {beat}: the mitral valve did not reopen before the beat ended (the cavity pressure stayed above \
-                 the atrial pressure): lengthen the period, shorten the twitch's relaxation, or lower the peripheral \
-                 resistance"
+                "beat {beat}: the mitral valve did not reopen before the beat ended (the cavity pressure {cavity:.1} \
+                 mmHg at the end of the beat stayed above the atrial pressure {atrial:.1} mmHg): lengthen the period, \
+                 shorten the twitch's relaxation, or lower the peripheral resistance"
             ));
         }
         summary.beats.push(figures);
@@ -474,6 +503,7 @@ impl Heartbeat {
         let units = self.analysis.scenario().units;
         let (length, stress, force, energy) = units.names();
         let c = &self.spec.circulation;
+        let parts = self.analysis.summary_parts(backend, params);
         let unit = match self.spec.pressure_unit {
             super::calibrate::PressureUnit::MmHg => "mmHg",
             super::calibrate::PressureUnit::KPa => "kPa",
@@ -484,9 +514,9 @@ impl Heartbeat {
             status: "running".into(),
             message: None,
             units: UnitsSummary { length, stress, force, energy },
-            mesh: self.analysis.mesh_summary(),
-            materials: self.analysis.law_summaries(),
-            formulation: self.analysis.formulation(),
+            mesh: parts.mesh,
+            materials: parts.materials,
+            formulation: parts.formulation,
             coupling:
                 "cavity pressure as an unknown with the phase's pressure-volume relation, bordered Newton (Schur \
                        complement on the pressure: two solves with the symmetric tangent per iteration); 3-element \
@@ -504,22 +534,19 @@ impl Heartbeat {
             },
             period: self.spec.period,
             dt: self.spec.dt,
+            volume_tolerance: self.spec.volume_tolerance,
             planned_beats: self.spec.beats,
             beats: Vec::new(),
             samples: Vec::new(),
-            solver: NewtonSummary {
-                backend: backend.name().into(),
-                adapter: backend.adapter(),
-                method: params.linear.method.name().into(),
-                preconditioner: params.linear.preconditioner.name().into(),
-                newton_rtol: params.rtol,
-                newton_iterations: 0,
-                linear_iterations: 0,
-                tangent: self.analysis.tangent_note().into(),
-                assembly_seconds: 0.0,
-                solve_seconds: 0.0,
+            solver: parts.solver,
+            warnings: if self.rim_moves {
+                vec!["the rim of the cavity's surface moves (the base is not fixed): Newton uses the follower \
+                      load as the volume gradient, which then misses the rim's share; it converges more slowly, to \
+                      the same answer"
+                    .into()]
+            } else {
+                Vec::new()
             },
-            warnings: Vec::new(),
             seconds: 0.0,
         }
     }
@@ -535,6 +562,8 @@ impl Heartbeat {
         summary.solver.linear_iterations = run.totals.linear_iterations;
         summary.solver.assembly_seconds = run.totals.assembly_seconds;
         summary.solver.solve_seconds = run.totals.solve_seconds;
+        summary.warnings.extend(run.totals.warnings(run.params.linear.rtol));
+        summary.solver.tangent = run.totals.tangent_note(&summary.solver.tangent);
         // Outflow of each step from the volumes.
         for k in 1..summary.samples.len() {
             let (a, b) = (summary.samples[k - 1], summary.samples[k]);
@@ -566,6 +595,8 @@ struct Run<'m, 'a> {
     backend: &'m Backend,
     progress: &'m dyn Progress,
     totals: Totals,
+    /// The time step being solved (0: the preload).
+    step: usize,
 }
 
 /// Solver figures summed over the run (failed attempts included).
@@ -575,15 +606,73 @@ struct Totals {
     linear_iterations: usize,
     assembly_seconds: f64,
     solve_seconds: f64,
+    /// Newton iterations of converged solves whose tangent was not positive definite (damped),
+    /// and their steps.
+    damped: usize,
+    damped_steps: Vec<usize>,
+    /// Steps whose converged Newton had a linear solve end above the linear rtol, and the worst.
+    loose_steps: Vec<usize>,
+    worst_linear: f64,
 }
 
 impl Totals {
+    /// Records what a converged solve of `step` leaves for the warnings.
+    fn note(&mut self, step: usize, r: &crate::solve::newton::NewtonReport, rtol: f64) {
+        self.damped += r.damped;
+        if r.damped > 0 && self.damped_steps.last() != Some(&step) {
+            self.damped_steps.push(step);
+        }
+        if r.linear_residual > rtol {
+            if self.loose_steps.last() != Some(&step) {
+                self.loose_steps.push(step);
+            }
+            self.worst_linear = self.worst_linear.max(r.linear_residual);
+        }
+    }
+
+    /// The warnings of [`Totals::note`]'s records (steps 0 = the preload).
+    fn warnings(&self, rtol: f64) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.loose_steps.is_empty() {
+            out.push(format!(
+                "steps {} (0: the preload): a linear solve ended above solver.rtol {rtol:e} (worst {:.2e}, accepted \
+                 as the attainable accuracy of that tangent); Newton's own residual test still passed",
+                step_list(&self.loose_steps),
+                self.worst_linear
+            ));
+        }
+        out
+    }
+
     fn add(&mut self, r: &crate::solve::newton::NewtonReport) {
         self.iterations += r.iterations;
         self.linear_iterations += r.linear_iterations;
         self.assembly_seconds += r.assembly_seconds;
         self.solve_seconds += r.solve_seconds;
     }
+
+    /// The tangent's note with the damped iterations, if any. Not a warning: with the cavity
+    /// relation held by the border, the pressure-controlled `K` may be indefinite (a ventricle
+    /// at a held volume is stable where one at a held pressure need not be); damping changes
+    /// Newton's path, not the converged answer.
+    fn tangent_note(&self, tangent: &str) -> String {
+        if self.damped == 0 {
+            return tangent.into();
+        }
+        format!(
+            "{tangent}; {} Newton iteration(s), in steps {} (0: the preload), met a pressure-controlled tangent that \
+             is not positive definite and damped it (K + sigma diag K) for the search direction only",
+            self.damped,
+            step_list(&self.damped_steps)
+        )
+    }
+}
+
+/// Up to 12 step numbers, then how many more.
+fn step_list(steps: &[usize]) -> String {
+    let shown: Vec<String> = steps.iter().take(12).map(|s| s.to_string()).collect();
+    let more = if steps.len() > 12 { format!(" and {} more", steps.len() - 12) } else { String::new() };
+    format!("{}{more}", shown.join(", "))
 }
 
 /// The active-tension load the twitch drives: the named one, else the only one.
@@ -616,4 +705,30 @@ pub fn beat_line(b: &BeatSummary) -> String {
         b.peak_pressure_mmhg,
         b.stroke_work_mmhg_ml
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::newton::NewtonReport;
+
+    /// Loose linear solves are warned once per step, naming the steps; damped tangents go to the
+    /// tangent's note.
+    #[test]
+    fn totals_name_damped_and_loose_steps_by_number() {
+        let report = |linear_residual, damped| NewtonReport { linear_residual, damped, ..NewtonReport::default() };
+        let mut t = Totals::default();
+        t.note(0, &report(1e-12, 0), 1e-8);
+        assert!(t.warnings(1e-8).is_empty());
+        assert_eq!(t.tangent_note("exact"), "exact");
+        t.note(3, &report(1e-12, 2), 1e-8);
+        t.note(3, &report(1e-12, 1), 1e-8);
+        t.note(5, &report(3e-7, 0), 1e-8);
+        t.note(6, &report(2e-8, 1), 1e-8);
+        let w = t.warnings(1e-8);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("steps 5, 6 ") && w[0].contains("worst 3.00e-7"), "{w:?}");
+        let note = t.tangent_note("exact");
+        assert!(note.starts_with("exact; 4 Newton iteration(s), in steps 3, 6 "), "{note}");
+    }
 }

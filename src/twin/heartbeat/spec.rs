@@ -10,7 +10,7 @@
 //! dt = 0.01                   # s, time step (systole and diastole alike)
 //! preload_increments = 4      # quasi-static ramp to the atrial pressure before the first beat
 //! pressure_unit = "mmHg"      # unit of every pressure of [heartbeat.circulation]: "mmHg" or "kPa"
-//! volume_tolerance = 1e-6     # isovolumetric phases: |V - V_closed| <= tol x the cavity's volume
+//! volume_tolerance = 1e-6     # isovolumetric phases: |V - V_closed| <= tol x V_closed
 //! calibrate = true            # fit the passive stiffness to [patient] first (organ-twin calibrate)
 //! output_every = 1            # a VTU every N steps (0: none)
 //! tension_load = "T_a"        # the active_tension load driven by the twitch (default: the only one)
@@ -23,7 +23,7 @@
 //!
 //! [heartbeat.circulation]
 //! atrial_pressure = 12.0              # preload (pressure_unit)
-//! mitral_resistance = 0.05            # pressure_unit s/mL (0: filling at the atrial pressure)
+//! mitral_resistance = 0.05            # pressure_unit s/mL (default 0: filling at the atrial pressure)
 //! characteristic_resistance = 1.0     # R_c, pressure_unit s/mL
 //! peripheral_resistance = 25.0        # R_p, pressure_unit s/mL
 //! compliance = 0.06                   # C, mL/pressure_unit
@@ -179,6 +179,25 @@ impl CirculationSpec {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(format!("circulation.{key} = {v} must be a finite number >= 0"));
             }
+        }
+        // The SI values too: a finite input can overflow on conversion (1e300 mmHg·s/mL), and the
+        // exponential integrator divides by the peripheral time constant R_p·C.
+        let si = self.si(PressureUnit::MmHg);
+        let tau = si.peripheral_resistance * si.compliance;
+        let values = [
+            si.atrial_pressure,
+            si.mitral_resistance,
+            si.characteristic_resistance,
+            si.peripheral_resistance,
+            si.compliance,
+            tau,
+        ];
+        if values.iter().any(|v| !v.is_finite()) || tau <= 0.0 || !(self.arterial_pressure * MMHG).is_finite() {
+            return Err(format!(
+                "circulation: the values in SI (Pa, Pa·s/m³, m³/Pa) or the time constant peripheral_resistance × \
+                 compliance = {tau:e} s are not finite and positive: check the magnitudes (resistances in \
+                 pressure·s/mL, compliance in mL/pressure)"
+            ));
         }
         if self.arterial_pressure <= self.atrial_pressure {
             return Err(format!(

@@ -57,7 +57,8 @@ pub struct BeatSummary {
     pub edp_mmhg: f64,
     /// Peak cavity pressure (mmHg).
     pub peak_pressure_mmhg: f64,
-    /// Stroke work `∮ p dV`, the loop's area (mmHg·mL).
+    /// Stroke work: the area the loop encloses, `−∮ p dV` traversed in time order, positive for a
+    /// pumping beat (mmHg·mL).
     pub stroke_work_mmhg_ml: f64,
     /// Stroke work (J).
     pub stroke_work_j: f64,
@@ -117,10 +118,12 @@ pub struct HeartbeatSummary {
     pub calibration: Option<CalibrateReport>,
     /// The circulation.
     pub circulation: CirculationSummary,
-    /// Period (s) and time step (s).
+    /// Period (s).
     pub period: f64,
     /// Time step (s).
     pub dt: f64,
+    /// The isovolumetric phases' volume tolerance, relative to the volume at closure.
+    pub volume_tolerance: f64,
     /// Beats planned.
     pub planned_beats: usize,
     /// Per completed beat.
@@ -168,8 +171,8 @@ pub fn beat_figures(
     let es = closed_at(Phase::IsovolumetricRelaxation).unwrap_or(smallest);
     let (edv, esv) = (ed.volume_ml, es.volume_ml);
     let peak = loop_.iter().map(|s| s.pressure_mmhg).fold(f64::NEG_INFINITY, f64::max);
-    // ∮ p dV by the trapezoid rule over the closed polygon (positive for the usual
-    // counter-clockwise loop in the (V, p) plane: filling at low pressure, ejection at high).
+    // −∮ p dV by the trapezoid rule over the closed polygon, in time order: filling at low
+    // pressure (dV > 0) and ejection at high (dV < 0) make it positive, the work done on the blood.
     let mut work = 0.0;
     for k in 0..loop_.len() {
         let (a, b) = (loop_[k], loop_[(k + 1) % loop_.len()]);
