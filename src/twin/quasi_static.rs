@@ -141,6 +141,34 @@ pub struct Outcome {
 /// Receives every converged step (to write its files).
 pub type Observer<'o> = dyn FnMut(&StepOutput<'_>) -> Result<(), ScenarioError> + 'o;
 
+/// A converged state: the unknowns and the cell pressures of the incompressible laws.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct State {
+    /// The DOF vector (m).
+    pub x: Vec<f64>,
+    /// The augmented Lagrangian's cell pressures (Pa; zero for compressible cells).
+    pub multipliers: Vec<f64>,
+}
+
+/// Starting guesses for a run's increments from an earlier, related run (the calibration's
+/// inflations at another stiffness scale), and the record of this run's converged states.
+pub(crate) trait WarmStart {
+    /// The state to start step `step` (1-based) from instead of the previous step's, if any.
+    fn guess(&mut self, step: usize) -> Option<State>;
+    /// Step `step` converged to `state`.
+    fn converged(&mut self, step: usize, state: &State);
+}
+
+/// No guesses, nothing kept: [`QuasiStatic::run`].
+struct Cold;
+
+impl WarmStart for Cold {
+    fn guess(&mut self, _: usize) -> Option<State> {
+        None
+    }
+    fn converged(&mut self, _: usize, _: &State) {}
+}
+
 fn si_factor(kind: LoadKind, units: &Units) -> f64 {
     match kind {
         LoadKind::Traction | LoadKind::Pressure | LoadKind::ActiveTension => units.stress(),
@@ -381,6 +409,19 @@ impl QuasiStatic {
         progress: &dyn Progress,
         observer: &mut Observer<'_>,
     ) -> Result<Outcome, ScenarioError> {
+        self.run_warm(backend, progress, observer, &mut Cold)
+    }
+
+    /// [`run`](Self::run) with each increment first tried from `warm`'s guess, when it has one
+    /// (Newton from there to the increment's full load, no sub-steps); when that fails the
+    /// increment is solved as usual from the previous step. Every converged state goes to `warm`.
+    pub(crate) fn run_warm(
+        &self,
+        backend: &Backend,
+        progress: &dyn Progress,
+        observer: &mut Observer<'_>,
+        warm: &mut dyn WarmStart,
+    ) -> Result<Outcome, ScenarioError> {
         let start = Instant::now();
         let stages = steps::stages(&self.scenario);
         let params = self.newton_params(backend);
@@ -397,10 +438,23 @@ impl QuasiStatic {
                 let t = Instant::now();
                 let fractions = ((inc - 1) as f64 / stage.increments as f64, inc as f64 / stage.increments as f64);
                 let ramp = Ramp { stage, before: &march.before, first, fractions };
-                let solved = self.increment(&mut mech, &mut x, &mut tangent, &ramp, (&params, backend), progress);
+                let step = march.summary.steps.len() + 1;
+                let guessed = warm.guess(step).and_then(|guess| {
+                    self.warm_increment(&mut mech, &mut x, &mut tangent, &ramp, guess, (&params, backend), progress)
+                });
+                let solved = match guessed {
+                    Some(Ok(report)) => Ok((report, 0)),
+                    Some(Err(failed)) => self
+                        .increment(&mut mech, &mut x, &mut tangent, &ramp, (&params, backend), progress)
+                        .map(|(mut report, cutbacks)| {
+                            add_failed(&mut report, &failed);
+                            (report, cutbacks)
+                        }),
+                    None => self.increment(&mut mech, &mut x, &mut tangent, &ramp, (&params, backend), progress),
+                };
                 match solved {
                     Ok((report, cutbacks)) => {
-                        let step = march.summary.steps.len() + 1;
+                        warm.converged(step, &State { x: x.clone(), multipliers: mech.pressure.clone() });
                         let warnings = step_warnings(step, &stage.name, &report, params.linear.rtol);
                         march.summary.warnings.extend(warnings);
                         let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
@@ -527,6 +581,46 @@ impl QuasiStatic {
                 }
             }
         }
+    }
+
+    /// The increment `ramp` solved in one Newton from `guess` (cell pressures included); on
+    /// failure `x` and the cell pressures are left as they were and the failed solve's report
+    /// comes back. `None` when the guess does not fit this analysis.
+    #[allow(clippy::too_many_arguments)]
+    fn warm_increment(
+        &self,
+        mech: &mut Mechanics<'_>,
+        x: &mut Vec<f64>,
+        tangent: &mut CsrMatrix<f64>,
+        ramp: &Ramp<'_>,
+        guess: State,
+        (params, backend): (&NewtonParams, &Backend),
+        progress: &dyn Progress,
+    ) -> Option<Result<NewtonReport, NewtonReport>> {
+        if guess.x.len() != x.len() || guess.multipliers.len() != mech.pressure.len() {
+            return None;
+        }
+        let t1 = ramp.fractions.1;
+        mech.set_levels(self.levels(ramp.stage, ramp.before, t1));
+        let mut trial = guess.x;
+        let fraction = ramp.support_fraction(t1);
+        for (&d, &v) in self.supports.bc.dofs().iter().zip(self.supports.bc.values()) {
+            trial[d] = fraction * v;
+        }
+        let multipliers = std::mem::replace(&mut mech.pressure, guess.multipliers);
+        progress.stage("Newton (warm start)", None);
+        let solved = self.equilibrium(mech, &mut trial, tangent, params, backend, progress);
+        progress.finish();
+        Some(match solved {
+            Ok(report) => {
+                *x = trial;
+                Ok(report)
+            }
+            Err(e) => {
+                mech.pressure = multipliers;
+                Err(e.report())
+            }
+        })
     }
 
     /// Newton's method at the current load level and, for incompressible laws, Uzawa updates of
@@ -990,6 +1084,14 @@ fn load_terms(
         terms.push(LoadTerm::Dead(basis));
     }
     Ok(terms)
+}
+
+/// Adds a failed attempt's work to the report of the solve that followed it.
+fn add_failed(report: &mut NewtonReport, failed: &NewtonReport) {
+    report.iterations += failed.iterations;
+    report.linear_iterations += failed.linear_iterations;
+    report.assembly_seconds += failed.assembly_seconds;
+    report.solve_seconds += failed.solve_seconds;
 }
 
 /// Step 4: the cavities, each with the pressure load acting on its surface.

@@ -22,7 +22,7 @@
 
 use std::time::Instant;
 
-use super::quasi_static::QuasiStatic;
+use super::quasi_static::{QuasiStatic, WarmStart};
 use super::scenario::{LoadKind, Scenario, Value};
 use super::ScenarioError;
 use crate::fem::cavity::Cavity;
@@ -237,6 +237,16 @@ pub(crate) fn inflate(
     backend: &Backend,
     progress: &dyn Progress,
 ) -> Result<Result<Inflated, String>, ScenarioError> {
+    inflate_warm(analysis, backend, progress, None)
+}
+
+/// [`inflate`] with the increments started from `warm`'s guesses.
+pub(crate) fn inflate_warm(
+    analysis: &QuasiStatic,
+    backend: &Backend,
+    progress: &dyn Progress,
+    warm: Option<&mut dyn WarmStart>,
+) -> Result<Result<Inflated, String>, ScenarioError> {
     let mut last = Vec::new();
     let mut observer = |step: &super::quasi_static::StepOutput<'_>| -> Result<(), ScenarioError> {
         if let Some(u) = step.point_fields.iter().find(|f| f.name == "displacement") {
@@ -244,7 +254,10 @@ pub(crate) fn inflate(
         }
         Ok(())
     };
-    let outcome = analysis.run(backend, progress, &mut observer)?;
+    let outcome = match warm {
+        Some(warm) => analysis.run_warm(backend, progress, &mut observer, warm)?,
+        None => analysis.run(backend, progress, &mut observer)?,
+    };
     if let Some(failure) = outcome.failure {
         return Ok(Err(failure));
     }
