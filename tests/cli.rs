@@ -27,6 +27,39 @@ fn scenario(name: &str) -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("meshes/scenarios").join(name).display().to_string()
 }
 
+/// `bench --heartbeat` on the default job's mesh: the calibration's inflations (the later ones
+/// warm-started, so cheaper than the first) and one beat, as text and JSON; the GPU row only on
+/// a hardware adapter (lavapipe is not one: the note says so). Default meshes missing (run away
+/// from the repository root) fail before any solve, naming --lv-meshes.
+#[test]
+fn bench_heartbeat_measures_the_calibration_and_one_beat() {
+    let dir = tempfile::tempdir().unwrap();
+    let mesh = format!("{}/meshes/lv_beat_tet10.msh", env!("CARGO_MANIFEST_DIR"));
+    let o = run_in(dir.path(), &["bench", "--heartbeat", "--lv-meshes", &mesh, "--json", "b.json", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("calibration: scale") && stdout(&o).contains("beat: 40 steps"), "{}", stdout(&o));
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("b.json")).unwrap()).unwrap();
+    let cases = j["cases"].as_array().unwrap();
+    let cpu = cases.iter().find(|c| c["backend"] == "cpu").expect("a CPU row");
+    assert_eq!(cpu["dofs"], 3609);
+    assert_eq!(cpu["beat_steps"], 40);
+    let its: Vec<u64> =
+        cpu["inflation_newton_iterations"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    assert_eq!(its.len() as u64, cpu["inflations"].as_u64().unwrap());
+    assert!(its.len() >= 2 && its[1..].iter().all(|&n| n < its[0]), "warm starts are cheaper: {its:?}");
+    let ef = cpu["ejection_fraction_pct"].as_f64().unwrap();
+    assert!((50.0..=75.0).contains(&ef), "EF {ef}");
+    if cases.len() == 1 {
+        assert!(j["gpu_note"].as_str().unwrap().contains("no hardware GPU"), "{j}");
+    }
+    let o = run_in(dir.path(), &["bench", "--heartbeat", "-q"]);
+    assert_eq!(o.status.code(), Some(66), "{}", stderr(&o));
+    assert!(stderr(&o).contains("lv_beat_tet10.msh") && stderr(&o).contains("--lv-meshes"), "{}", stderr(&o));
+    let o = run_in(dir.path(), &["bench", "--heartbeat", "--sizes", "1e4"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
 #[test]
 fn default_job_runs_the_calibrated_heartbeat() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@
 //! fails (not converged).
 
 mod bench;
+mod bench_heartbeat;
 mod calibrate;
 mod converge;
 mod fatigue;
@@ -85,7 +86,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Benchmark the GPU solver against the device's copy bandwidth and the CPU reference.
+    /// Benchmark the GPU solver against the device's copy bandwidth and the CPU reference; with
+    /// --heartbeat, the patient twin (calibration and one beat) on the bundled LV meshes.
     Bench {
         /// Target sizes in DOFs (steel bricks of about these sizes).
         #[arg(long, value_delimiter = ',', default_value = "1e4,1e5,1e6")]
@@ -103,6 +105,13 @@ enum Command {
         /// Relative residual of the full solves.
         #[arg(long, default_value = "1e-10")]
         rtol: f64,
+        /// Instead of the solver on bricks: the patient twin (calibration and one beat of the
+        /// bundled default scenario) on each LV mesh, on the CPU and on a hardware GPU if any.
+        #[arg(long, conflicts_with_all = ["sizes", "export", "rtol"])]
+        heartbeat: bool,
+        /// LV meshes for --heartbeat [default: meshes/lv_beat_tet10.msh,meshes/lv_small_tet10.msh].
+        #[arg(long, value_delimiter = ',', value_name = "MESHES", requires = "heartbeat")]
+        lv_meshes: Vec<PathBuf>,
     },
     /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.
     Info {
@@ -280,7 +289,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::Template(args)) => template::run(args, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),
-        Some(Command::Bench { sizes, json, export, no_cpu, rtol }) => {
+        Some(Command::Bench { heartbeat: true, lv_meshes, json, no_cpu, .. }) => {
+            bench_heartbeat::run(&lv_meshes, no_cpu, json.as_deref(), cli.quiet)
+        }
+        Some(Command::Bench { sizes, json, export, no_cpu, rtol, .. }) => {
             if let Some(bad) = sizes.iter().find(|s| !(s.is_finite() && **s >= 100.0)) {
                 return Err(Failure {
                     code: 2,

@@ -21,8 +21,8 @@ pub const EXIT_SOLVE: u8 = 1;
 pub const EXIT_UNAVAILABLE: u8 = 69;
 
 /// The bundled default scenario and its mesh, compiled into the binary.
-const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/lv_heartbeat.toml");
-const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/lv_heartbeat.toml (bundled)";
+pub(super) const DEFAULT_SCENARIO: &str = include_str!("../../meshes/scenarios/lv_heartbeat.toml");
+pub(super) const DEFAULT_SCENARIO_NAME: &str = "meshes/scenarios/lv_heartbeat.toml (bundled)";
 const DEFAULT_MESH: &[u8] = include_bytes!("../../meshes/lv_beat_tet10.msh");
 const DEFAULT_MESH_NAME: &str = "meshes/lv_beat_tet10.msh (bundled)";
 

@@ -165,6 +165,8 @@ pub struct FitStep {
     pub rms_error_pct: f64,
     /// Newton iterations of the inflation (warm-started from the one before after the first).
     pub newton_iterations: usize,
+    /// Wall time of the inflation (s).
+    pub seconds: f64,
 }
 
 /// The result of [`calibrate`].
@@ -415,8 +417,9 @@ impl WarmStart for Warm {
 struct Curve {
     p: Vec<f64>,
     v: Vec<f64>,
-    /// Newton iterations of the inflation that made it.
+    /// Newton iterations and wall time (s) of the inflation that made it.
     newton_iterations: usize,
+    seconds: f64,
 }
 
 impl Curve {
@@ -498,13 +501,14 @@ pub fn calibrate(
         progress.advance(n as u64 + 1, &format!("inflation at scale {:.4}", theta.exp()));
         let mut warm = warm.borrow_mut();
         warm.begin(theta.exp());
+        let t0 = Instant::now();
         let inflated = inflate_warm(analysis, backend, progress, Some(&mut *warm))?;
         Ok(inflated.map(|inf| {
             warm.complete(spec.increments);
             counts.set((n + 1, newton + inf.newton_iterations));
             let mut v = vec![v0];
             v.extend(inf.volumes.iter().map(|x| x * ml));
-            Curve { p: grid.clone(), v, newton_iterations: inf.newton_iterations }
+            Curve { p: grid.clone(), v, newton_iterations: inf.newton_iterations, seconds: t0.elapsed().as_secs_f64() }
         }))
     };
     progress.stage("calibration", None);
@@ -527,6 +531,7 @@ pub fn calibrate(
             edv_ml: edv_sim,
             rms_error_pct: rms,
             newton_iterations: curve.newton_iterations,
+            seconds: curve.seconds,
         });
         let (r, j) = residuals(&curve, &fit_points, spec.edv_ml);
         let jj: f64 = j.iter().map(|x| x * x).sum();
