@@ -60,7 +60,7 @@ pub fn cholesky_reusing(
     report.floor = attainable_floor(a, b, x);
     report.convergence = classify(report.relative_residual, report.rtol, report.floor);
     report.seconds = start.elapsed().as_secs_f64();
-    Ok(report)
+    checked(report)
 }
 
 /// [`cholesky_reusing`] for several right-hand sides `bs` (solutions into `xs`) with one
@@ -88,7 +88,7 @@ pub fn cholesky_reusing_many(
     }
     report.convergence = classify(report.relative_residual, report.rtol, report.floor);
     report.seconds = start.elapsed().as_secs_f64();
-    Ok(report)
+    checked(report)
 }
 
 /// The numeric factorization of `a`, with the symbolic analysis kept in `reuse`.
@@ -115,6 +115,15 @@ fn factor_reusing(reuse: &mut Reuse, a: &CsrMatrix<f64>) -> Result<Llt<usize, f6
     });
     reuse.kept = Some((key, analysis));
     llt
+}
+
+/// The report of a solve that passed its residual check, else [`SolveError::Inaccurate`]: a
+/// direct solution is never reported as a success on its word alone.
+fn checked(report: SolveReport) -> Result<SolveReport, SolveError> {
+    if report.convergence == super::Convergence::Failed {
+        return Err(SolveError::Inaccurate { report: Box::new(report) });
+    }
+    Ok(report)
 }
 
 /// A Cholesky factorization kept to solve many right-hand sides (the unit load cases of a
@@ -181,6 +190,46 @@ impl Factor {
         report.floor = attainable_floor(a, b, x);
         report.convergence = classify(report.relative_residual, report.rtol, report.floor);
         report.seconds = start.elapsed().as_secs_f64();
-        Ok(report)
+        checked(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nalgebra_sparse::CooMatrix;
+
+    use super::*;
+    use crate::solve::{Backend, Convergence, Method, SolveParams};
+
+    fn laplacian(n: usize, scale: f64) -> CsrMatrix<f64> {
+        let mut coo = CooMatrix::new(n, n);
+        for i in 0..n {
+            coo.push(i, i, 2.0 * scale);
+            if i + 1 < n {
+                coo.push(i, i + 1, -scale);
+                coo.push(i + 1, i, -scale);
+            }
+        }
+        CsrMatrix::from(&coo)
+    }
+
+    /// A kept factor solves its own matrix to the floor; applied to another matrix (a stale
+    /// factor) its solution fails the residual check and is an error, not a success.
+    #[test]
+    fn a_solution_that_fails_its_residual_check_is_an_error() {
+        let a = laplacian(50, 1.0);
+        let params = SolveParams { method: Method::Direct, ..SolveParams::default() };
+        let factor = Factor::new(&a).unwrap();
+        let b: Vec<f64> = (0..50).map(|i| 1.0 + (i % 7) as f64).collect();
+        let mut x = vec![0.0; 50];
+        let ok = factor.solve(&a, &b, &mut x, SolveReport::new(&Backend::Cpu, &params, &a)).unwrap();
+        assert_eq!(ok.convergence, Convergence::Tolerance);
+        assert!(ok.relative_residual < 1e-12);
+        let stale = laplacian(50, 2.0);
+        let e = factor.solve(&stale, &b, &mut x, SolveReport::new(&Backend::Cpu, &params, &stale)).unwrap_err();
+        assert!(matches!(e, SolveError::Inaccurate { .. }), "{e}");
+        let rel = e.report().unwrap().relative_residual;
+        assert!((rel - 1.0).abs() < 1e-9, "2A (A⁻¹ b) = 2b leaves −b: relative residual {rel}");
+        assert!(e.to_string().contains("fails its residual check"), "{e}");
     }
 }

@@ -274,6 +274,17 @@ pub enum SolveError {
         /// The partial report.
         report: Box<SolveReport>,
     },
+    /// A direct solution failed its own residual check: far above the attainable floor.
+    #[error(
+        "the direct solver's solution fails its residual check: relative residual {:.3e} (rtol {:e}) against an \
+         attainable floor ≈ {:.1e}; the factorization does not fit the matrix (numerically singular: a mechanism \
+         or stiffness contrasts beyond f64); check the supports and the materials",
+        .report.relative_residual, .report.rtol, .report.floor
+    )]
+    Inaccurate {
+        /// The report (the solution vector holds the inaccurate solution).
+        report: Box<SolveReport>,
+    },
     /// The matrix is not positive definite.
     #[error("the matrix is not positive definite at row {row}: {what}; check the supports and materials")]
     NotPositiveDefinite {
@@ -317,7 +328,8 @@ impl SolveError {
             | SolveError::Stagnated { report }
             | SolveError::Precision { report }
             | SolveError::Indefinite { report, .. }
-            | SolveError::Breakdown { report, .. } => Some(report),
+            | SolveError::Breakdown { report, .. }
+            | SolveError::Inaccurate { report } => Some(report),
             _ => None,
         }
     }
