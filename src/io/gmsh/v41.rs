@@ -221,8 +221,8 @@ fn read_elements(
 /// has already accepted; anything unexpected just leaves entries out.
 #[derive(Default)]
 struct LineIndex {
-    nodes: HashMap<u64, usize>,
-    elements: HashMap<u64, usize>,
+    nodes: crate::mesh::build::IdMap,
+    elements: crate::mesh::build::IdMap,
     face_lines: HashMap<Vec<u64>, usize>,
 }
 
@@ -251,7 +251,7 @@ impl LineIndex {
             let mut tags = Vec::new();
             for _ in 0..count {
                 let Some((_, l)) = lines.next_line() else { return };
-                tags.push(fields(l).first().copied().unwrap_or(0));
+                tags.push(l.split_whitespace().next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0));
             }
             for tag in tags {
                 let Some((l, _)) = lines.next_line() else { return };
@@ -268,17 +268,19 @@ impl LineIndex {
             let (Some(&dim), Some(&count)) = (header.first(), header.get(3)) else { return };
             for _ in 0..count {
                 let Some((l, text)) = lines.next_line() else { return };
-                let f = fields(text);
-                if let Some((&tag, nodes)) = f.split_first() {
-                    match dim {
-                        3 => {
+                match dim {
+                    // Cells need only their tag: the first token (most of the file's lines).
+                    3 => {
+                        if let Some(tag) = text.split_whitespace().next().and_then(|t| t.parse::<u64>().ok()) {
                             self.elements.insert(tag, l);
                         }
-                        2 => {
+                    }
+                    2 => {
+                        if let Some((_, nodes)) = fields(text).split_first() {
                             self.face_lines.insert(nodes.to_vec(), l);
                         }
-                        _ => {}
                     }
+                    _ => {}
                 }
             }
         }
