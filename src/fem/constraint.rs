@@ -253,7 +253,7 @@ fn face_parts(mesh: &Mesh) -> (Vec<usize>, usize) {
         }
         x
     }
-    for faces in crate::mesh::build::face_map(mesh).values() {
+    for (_, faces) in crate::mesh::build::face_map(mesh).iter() {
         for pair in faces.windows(2) {
             let (a, b) = (find(&mut parent, pair[0].cell), find(&mut parent, pair[1].cell));
             if a != b {

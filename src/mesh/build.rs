@@ -363,28 +363,49 @@ fn face_key(nodes: &[usize]) -> [usize; 3] {
     k
 }
 
-/// All cell faces by vertex triple (one entry on the boundary, two inside).
-pub(crate) fn face_map(mesh: &Mesh) -> HashMap<[usize; 3], Vec<CellFace>> {
+/// All cell faces grouped by vertex triple (one face on the boundary, two inside): the faces
+/// sorted by their sorted vertex triple, then by cell. One sort of `4 n` entries, where a hash
+/// map of a vector per face allocated `4 n` times.
+#[derive(Debug, Clone)]
+pub(crate) struct FaceGroups {
+    keys: Vec<[usize; 3]>,
+    faces: Vec<CellFace>,
+}
+
+impl FaceGroups {
+    /// The groups: the vertex triple and its cell faces in cell order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = ([usize; 3], &[CellFace])> + '_ {
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            let key = *self.keys.get(start)?;
+            let len = self.keys[start..].iter().take_while(|k| **k == key).count();
+            let group = &self.faces[start..start + len];
+            start += len;
+            Some((key, group))
+        })
+    }
+}
+
+/// All cell faces by vertex triple.
+pub(crate) fn face_map(mesh: &Mesh) -> FaceGroups {
     vertex_face_map(mesh.cell_count(), |c| {
         let n = mesh.cell_nodes(c);
         [n[0], n[1], n[2], n[3]]
     })
 }
 
-/// Face map of tetrahedra given by their four vertices (local faces as in [`cell`](super::cell)).
-pub(crate) fn vertex_face_map(
-    cell_count: usize,
-    vertices: impl Fn(usize) -> [usize; 4],
-) -> HashMap<[usize; 3], Vec<CellFace>> {
-    let mut map: HashMap<[usize; 3], Vec<CellFace>> = HashMap::with_capacity(cell_count * 2);
+/// Face groups of tetrahedra given by their four vertices (local faces as in [`cell`](super::cell)).
+pub(crate) fn vertex_face_map(cell_count: usize, vertices: impl Fn(usize) -> [usize; 4]) -> FaceGroups {
+    let mut entries: Vec<([usize; 3], CellFace)> = Vec::with_capacity(4 * cell_count);
     for c in 0..cell_count {
         let v = vertices(c);
         for (f, local) in TET_FACES.iter().enumerate() {
-            let cf = CellFace { cell: c, face: f as u8 };
-            map.entry(face_key(&[v[local[0]], v[local[1]], v[local[2]]])).or_default().push(cf);
+            entries.push((face_key(&[v[local[0]], v[local[1]], v[local[2]]]), CellFace { cell: c, face: f as u8 }));
         }
     }
-    map
+    entries.sort_unstable();
+    let (keys, faces) = entries.into_iter().unzip();
+    FaceGroups { keys, faces }
 }
 
 /// The cells at each vertex (CSR, cells in ascending order): finding a triangle's cell faces
@@ -630,11 +651,12 @@ mod tests {
             let by_vertex = VertexCells::new(&mesh);
             let mut found = Vec::new();
             let map = face_map(&mesh);
-            assert!(map.values().any(|f| f.len() == 2) && map.values().any(|f| f.len() == 1));
-            for (key, faces) in &map {
+            assert!(map.iter().any(|(_, f)| f.len() == 2) && map.iter().any(|(_, f)| f.len() == 1));
+            assert_eq!(map.iter().map(|(_, f)| f.len()).sum::<usize>(), 4 * mesh.cell_count());
+            for (key, faces) in map.iter() {
                 // Any vertex order of the triangle.
                 by_vertex.faces(&mesh, &[key[2], key[0], key[1]], &mut found);
-                assert_eq!(&found, faces, "triangle {key:?}");
+                assert_eq!(found, faces, "triangle {key:?}");
             }
             let n = mesh.cell_nodes(0);
             by_vertex.faces(&mesh, &[n[0], n[1], mesh.nodes().len() + 5], &mut found);

@@ -221,7 +221,7 @@ impl Mesh {
     /// Faces that belong to exactly one cell (the boundary of the mesh), sorted.
     pub fn boundary_faces(&self) -> Vec<CellFace> {
         let mut faces: Vec<CellFace> =
-            build::face_map(self).into_values().filter(|f| f.len() == 1).map(|f| f[0]).collect();
+            build::face_map(self).iter().filter(|(_, f)| f.len() == 1).map(|(_, f)| f[0]).collect();
         faces.sort();
         faces
     }

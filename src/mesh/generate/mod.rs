@@ -183,7 +183,7 @@ impl ParamMesh {
     fn classify_faces(&self, classify: &impl Fn(&FaceQuery) -> Option<&'static str>) -> Vec<Surface> {
         let map = vertex_face_map(self.tets.len(), |c| self.tets[c]);
         let mut entries: Vec<(CellFace, Option<i32>)> = Vec::new();
-        for cells in map.values() {
+        for (_, cells) in map.iter() {
             for cf in cells {
                 let other = cells.iter().find(|o| o.cell != cf.cell).map(|o| self.regions[o.cell]);
                 entries.push((*cf, other));
