@@ -81,7 +81,16 @@ fn default_job_runs_the_calibrated_heartbeat() {
     }
     assert!(!stderr(&o).contains("heartbeat 1/"), "--quiet printed progress: {}", stderr(&o));
     let folder = dir.path().join("out/lv_heartbeat");
-    for file in ["summary.json", "pv_loop.csv", "pv_loop.png", "result.pvd", "report.html", "beat_00040.vtu"] {
+    for file in [
+        "summary.json",
+        "pv_loop.csv",
+        "pv_loop.png",
+        "pv_loop.svg",
+        "pressures.svg",
+        "result.pvd",
+        "report.html",
+        "beat_00040.vtu",
+    ] {
         assert!(folder.join(file).is_file(), "{file} missing");
     }
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
@@ -828,10 +837,17 @@ fn run_writes_a_self_contained_report_with_decodable_images() {
     for file in ["von_mises.png", "safety_factor.png", "sn_curve.png", "safety_factor_histogram.png"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
+    // Plots come as SVG too (vector graphics for papers); rendered views as PNG only.
+    for file in ["sn_curve.svg", "safety_factor_histogram.svg"] {
+        let svg = std::fs::read_to_string(out.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"), "{file} is not an SVG document");
+    }
+    assert!(!out.join("von_mises.svg").exists());
     let plain = dir.path().join("plain");
     let o = run(&["run", &scenario("implant_in_bone.toml"), "-o", plain.to_str().unwrap(), "--no-report", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!plain.join("report.html").exists() && !plain.join("von_mises.png").exists());
+    assert!(!plain.join("solver_convergence.svg").exists());
 }
 
 /// A patient scenario beside a small generated LV (`lv.msh`), with `patient` appended.

@@ -58,8 +58,8 @@ fn write(
     }
     if let Some((html, figures)) = report {
         staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
-        for f in figures {
-            staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png))?;
+        for (name, bytes) in figures.iter().flat_map(|f| f.files()) {
+            staging.write(&name, |w| w.write_all(bytes))?;
         }
     }
     staging.write(MARKER, |w| {
@@ -68,7 +68,7 @@ fn write(
     })?;
     staging.publish(MARKER, |name| {
         (name.starts_with("case") && name.ends_with(".vtu"))
-            || (report.is_none() && (name == "report.html" || name.ends_with(".png")))
+            || (report.is_none() && (name == "report.html" || name.ends_with(".png") || name.ends_with(".svg")))
             || (r.rainflow_csv.is_none() && name == "rainflow.csv")
     })?;
     Ok(())

@@ -66,8 +66,8 @@ pub fn run(
     let tables = (|| -> Result<(), crate::io::WriteError> {
         staging.write("result.pvd", |w| io::write_pvd(w, &written))?;
         staging.write("pv_loop.csv", |w| write_csv(w, &s.samples))?;
-        for f in &figures {
-            staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png))?;
+        for (name, bytes) in figures.iter().flat_map(|f| f.files()) {
+            staging.write(&name, |w| w.write_all(bytes))?;
         }
         if with_report {
             let html = crate::report::heartbeat::document(s, &figures);
@@ -142,6 +142,7 @@ fn figures(s: &HeartbeatSummary) -> Vec<Figure> {
             name: "pv_loop".into(),
             caption: "Cavity pressure against volume, per beat".into(),
             png: p.png,
+            svg: Some(p.svg),
         });
     }
     let series = vec![
@@ -157,6 +158,7 @@ fn figures(s: &HeartbeatSummary) -> Vec<Figure> {
             name: "pressures".into(),
             caption: "LV and arterial pressure against time".into(),
             png: p.png,
+            svg: Some(p.svg),
         });
     }
     out

@@ -80,7 +80,7 @@ fn render_all(
                 ..RenderOptions::default()
             };
             match r.render(mesh, &fields, &options).and_then(|pic| pic.png()) {
-                Ok(png) => Some(Figure { name: p.name.into(), caption: p.caption.clone(), png }),
+                Ok(png) => Some(Figure { name: p.name.into(), caption: p.caption.clone(), png, svg: None }),
                 Err(e) => {
                     notes.push(format!("the picture of {} could not be made: {e}", p.field));
                     None
@@ -100,6 +100,7 @@ fn convergence(name: &str, history: &[f64], notes: &mut Vec<String>) -> Option<F
             name: "solver_convergence".into(),
             caption: "Relative residual against CG iteration".into(),
             png: p.png,
+            svg: Some(p.svg),
         }),
         Err(e) => {
             notes.push(format!("the convergence plot could not be drawn: {e}"));
@@ -187,6 +188,7 @@ pub(super) fn fatigue_run(problem: &Problem, run: &FatigueRun, backend: &Backend
             name: "safety_factor_histogram".into(),
             caption: format!("{} of {} assessed nodes have a safety factor ≤ 10", shown.len(), assessed.len()),
             png: p.png,
+            svg: Some(p.svg),
         }),
         Err(e) => figures.notes.push(format!("the safety-factor histogram: {e}")),
     }
@@ -225,6 +227,7 @@ fn sn_plot(
             name: "sn_curve".into(),
             caption: "S-N curves of the assessed materials (Marin factors applied) and the hot spot's equivalent fully reversed amplitude at its life (or at the design life when infinite)".into(),
             png: p.png,
+            svg: Some(p.svg),
         }),
         Err(e) => {
             notes.push(format!("the S-N plot: {e}"));
@@ -272,6 +275,7 @@ pub(super) fn quasi_static(
                 name: "pressure_volume".into(),
                 caption: "Cavity pressure against volume, step by step".into(),
                 png: p.png,
+                svg: Some(p.svg),
             }),
             Err(e) => notes.push(format!("the pressure-volume plot: {e}")),
         }
@@ -298,6 +302,7 @@ pub(super) fn quasi_static(
                 name: "newton_convergence".into(),
                 caption: "Newton's relative residual per iteration, one line per step".into(),
                 png: p.png,
+                svg: Some(p.svg),
             }),
             Err(e) => notes.push(format!("the Newton plot: {e}")),
         }

@@ -41,7 +41,10 @@ pub fn run(
         let (figures, notes) = super::pictures::quasi_static(&analysis, summary, last.as_ref(), backend);
         let html = crate::report::quasi_static::document(summary, analysis.mesh(), analysis.source(), &figures, &notes);
         let written = staging.write("report.html", |w| w.write_all(html.as_bytes())).and_then(|()| {
-            figures.iter().try_for_each(|f| staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png)))
+            figures
+                .iter()
+                .flat_map(|f| f.files())
+                .try_for_each(|(name, bytes)| staging.write(&name, |w| w.write_all(bytes)))
         });
         written.map_err(|e| earlier_note(e.into(), out))?;
     }

@@ -271,8 +271,8 @@ fn write_results(
     }
     if let Some((html, figures)) = report {
         staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
-        for f in figures {
-            staging.write(&format!("{}.png", f.name), |w| w.write_all(&f.png))?;
+        for (name, bytes) in figures.iter().flat_map(|f| f.files()) {
+            staging.write(&name, |w| w.write_all(bytes))?;
         }
     }
     staging.write(MARKER, |w| {
@@ -281,7 +281,7 @@ fn write_results(
     })?;
     let stale = |name: &str| {
         (history.is_empty() && name == RESIDUALS)
-            || (report.is_none() && (name == "report.html" || name.ends_with(".png")))
+            || (report.is_none() && (name == "report.html" || name.ends_with(".png") || name.ends_with(".svg")))
     };
     staging.publish(MARKER, stale)?;
     Ok(())

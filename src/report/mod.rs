@@ -31,6 +31,20 @@ pub struct Figure {
     pub caption: String,
     /// PNG file contents.
     pub png: Vec<u8>,
+    /// The same picture as SVG, for plots (vector graphics for papers and slides; the run
+    /// writes it as `<name>.svg`); `None` for rendered views.
+    pub svg: Option<String>,
+}
+
+impl Figure {
+    /// Its files: `(name.png, bytes)` and, for a plot, `(name.svg, bytes)`.
+    pub fn files(&self) -> Vec<(String, &[u8])> {
+        let mut out = vec![(format!("{}.png", self.name), self.png.as_slice())];
+        if let Some(svg) = &self.svg {
+            out.push((format!("{}.svg", self.name), svg.as_bytes()));
+        }
+        out
+    }
 }
 
 /// One section of the report.
