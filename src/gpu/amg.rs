@@ -73,7 +73,7 @@ pub struct Vcycle<'a> {
     /// Unknowns of the coarsest level.
     pub coarse_unknowns: usize,
     /// `A_c⁻¹`, row-major.
-    pub coarse_inverse: Vec<f64>,
+    pub coarse_inverse: &'a [f64],
 }
 
 /// Size, nonzeros and an FNV-1a hash of a CSR pattern.

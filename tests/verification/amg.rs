@@ -386,11 +386,12 @@ fn refresh_reuses_the_pattern_and_equals_a_fresh_build() {
     // Another pattern is refused with its reason.
     let small = system(&cantilever([10, 1, 1], Order::Linear)).0;
     assert!(matches!(h.refresh(&small), Err(AmgError::Pattern { .. })));
-    // Through solve_with: the cache builds once, then refreshes.
+    // Through solve_with: the cache builds once, then refreshes, and a second solve with the very
+    // same matrix (a bordered Newton's second right-hand side) reuses it untouched.
     let cache = AmgCache::new();
     let hints = SolveHints { nullspace: Some(&ns), amg: Some(&cache), ..SolveHints::default() };
     let params = SolveParams { preconditioner: PreconditionerKind::Amg, rtol: 1e-8, ..SolveParams::default() };
-    let reports: Vec<solve::SolveReport> = [&a1, &a2]
+    let reports: Vec<solve::SolveReport> = [&a1, &a2, &a2, &a1]
         .iter()
         .map(|a| {
             let mut x = vec![0.0; b2.len()];
@@ -398,7 +399,11 @@ fn refresh_reuses_the_pattern_and_equals_a_fresh_build() {
         })
         .collect();
     let refreshed: Vec<bool> = reports.iter().map(|r| r.amg.as_ref().unwrap().refreshed).collect();
-    assert_eq!(refreshed, [false, true]);
+    assert_eq!(refreshed, [false, true, true, true]);
+    let reused: Vec<bool> = reports.iter().map(|r| r.amg.as_ref().unwrap().reused).collect();
+    assert_eq!(reused, [false, false, true, false]);
+    assert_eq!(reports[2].amg.as_ref().unwrap().setup_seconds, 0.0);
+    assert_eq!(reports[2].iterations, reports[1].iterations, "the same preconditioner, the same iterations");
 }
 
 #[test]
@@ -412,10 +417,10 @@ fn gpu_refresh_uploads_values_into_the_same_buffers() {
     let cache = AmgCache::new();
     let hints = SolveHints { nullspace: Some(&ns), amg: Some(&cache), ..SolveHints::default() };
     let params = SolveParams { preconditioner: PreconditionerKind::Amg, rtol: 1e-8, ..SolveParams::default() };
-    for (a, refreshed) in [(&a1, false), (&a2, true), (&a1, true)] {
+    for (a, refreshed, reused) in [(&a1, false, false), (&a2, true, false), (&a1, true, false), (&a1, true, true)] {
         let mut x = vec![0.0; b.len()];
         let r = solve::solve_with(a, &b, &mut x, &params, &Backend::Gpu(backend.clone()), &Silent, &hints).unwrap();
-        assert_eq!(r.amg.as_ref().unwrap().refreshed, refreshed);
+        assert_eq!((r.amg.as_ref().unwrap().refreshed, r.amg.as_ref().unwrap().reused), (refreshed, reused));
         let d = relative_difference(&x, &direct(a, &b));
         assert!(d < 1e-8 && r.iterations <= 40, "{d:e} after {} iterations", r.iterations);
     }

@@ -133,6 +133,9 @@ pub struct AmgReport {
     pub setup_seconds: f64,
     /// Whether the last setup was a refresh on a kept pattern.
     pub refreshed: bool,
+    /// Whether the last solve reused the hierarchy untouched (the same matrix as the setup
+    /// before it: no setup, `setup_seconds` 0).
+    pub reused: bool,
 }
 
 /// Why a hierarchy could not be built.
@@ -206,7 +209,17 @@ pub struct Hierarchy {
     /// The finest level's eliminated unknowns and pattern fingerprint, to check a refresh against.
     decoupled: Vec<usize>,
     fine: PatternKey,
+    /// A hash of the fine matrix's values: a solve with the very matrix of the last setup (the
+    /// second right-hand side of a bordered Newton iteration) reuses the hierarchy as it is.
+    fine_values: u64,
+    /// The coarsest matrix's dense inverse, computed at first use after each setup.
+    coarse_inverse: std::sync::OnceLock<Vec<f64>>,
     report: AmgReport,
+}
+
+/// FNV-1a over the bits of `a`'s values.
+fn values_hash(a: &CsrMatrix<f64>) -> u64 {
+    a.values().iter().fold(0xcbf2_9ce4_8422_2325u64, |h, v| (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3))
 }
 
 /// Size, nonzeros and a hash (FNV-1a) of a matrix's row offsets and column indices.
@@ -326,6 +339,8 @@ impl Hierarchy {
             coarse,
             decoupled: fine_decoupled,
             fine: PatternKey::of(a),
+            fine_values: values_hash(a),
+            coarse_inverse: std::sync::OnceLock::new(),
             report: AmgReport {
                 levels: Vec::new(),
                 operator_complexity: 0.0,
@@ -333,6 +348,7 @@ impl Hierarchy {
                 nullspace: describe(nullspace),
                 setup_seconds: 0.0,
                 refreshed: false,
+                reused: false,
             },
         };
         h.update_report(start, false);
@@ -362,8 +378,15 @@ impl Hierarchy {
         }
         self.coarse = CoarseSolver::new(&a_l, Some(&self.coarse)).map_err(|e| at_level(e, self.levels.len()))?;
         self.coarsest = a_l;
+        self.fine_values = values_hash(a);
+        self.coarse_inverse = std::sync::OnceLock::new();
         self.update_report(start, true);
         Ok(())
+    }
+
+    /// Whether `a` is the very matrix (pattern and values) of the last build or refresh.
+    pub fn is_for(&self, a: &CsrMatrix<f64>) -> bool {
+        PatternKey::of(a) == self.fine && values_hash(a) == self.fine_values
     }
 
     /// The figures of the last build or refresh.
@@ -428,8 +451,8 @@ impl Hierarchy {
 
     /// The coarsest matrix's inverse, dense row-major, from its Cholesky factor (see
     /// [`CoarseSolver::inverse`]).
-    pub fn coarse_inverse(&self) -> Vec<f64> {
-        self.coarse.inverse(self.coarsest.nrows())
+    pub fn coarse_inverse(&self) -> &[f64] {
+        self.coarse_inverse.get_or_init(|| self.coarse.inverse(self.coarsest.nrows()))
     }
 
     /// Level `l`'s tentative and smoothed prolongators (to level `l + 1`).
@@ -459,6 +482,7 @@ impl Hierarchy {
         self.report.memory_bytes = memory;
         self.report.setup_seconds = start.elapsed().as_secs_f64();
         self.report.refreshed = refreshed;
+        self.report.reused = false;
     }
 
     /// One V-cycle from level `l` (matrix `a`): `x ≈ a⁻¹ b`.
@@ -534,6 +558,11 @@ impl AmgCache {
     ) -> Result<R, AmgError> {
         let mut slot = self.hierarchy.lock().unwrap_or_else(|p| p.into_inner());
         let reused = match slot.as_mut() {
+            Some(h) if h.params == *params && h.is_for(a) => {
+                h.report.reused = true;
+                h.report.setup_seconds = 0.0;
+                true
+            }
             Some(h) if h.params == *params && h.unknowns() == a.nrows() => h.refresh(a).is_ok(),
             _ => false,
         };
