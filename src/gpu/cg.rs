@@ -140,6 +140,9 @@ pub struct GpuPcg {
     pending: Pending,
     /// The AMG V-cycle replacing the block-Jacobi preconditioner, when set.
     amg: Option<GpuAmg>,
+    /// A caller's tag for the matrix and V-cycle values now on the device (see
+    /// [`GpuPcg::mark_loaded`]); cleared by every upload.
+    loaded: Option<u64>,
 }
 
 const STORAGE: wgpu::BufferUsages = wgpu::BufferUsages::STORAGE.union(wgpu::BufferUsages::COPY_DST);
@@ -228,6 +231,7 @@ impl GpuPcg {
             state,
             pending: Pending::default(),
             amg: None,
+            loaded: None,
             gpu,
         })
     }
@@ -298,6 +302,7 @@ impl GpuPcg {
     /// [`set_matrix`](Self::set_matrix)), for the matrix last given to `set_matrix`. Buffers are
     /// kept while the hierarchy's structure stays the same; only values are uploaded.
     pub fn set_vcycle(&mut self, v: Option<&Vcycle<'_>>) -> Result<(), GpuError> {
+        self.loaded = None;
         let Some(v) = v else {
             self.amg = None;
             return Ok(());
@@ -393,6 +398,7 @@ impl GpuPcg {
         if !self.matches(a) || minv.len() != self.nodes {
             return Err(GpuError::Shape("set_matrix: the matrix or preconditioner does not match the pattern".into()));
         }
+        self.loaded = None;
         let diag_sum: f64 = a.diagonal_as_csr().values().iter().map(|d| d.abs()).sum();
         let mean = diag_sum / a.nrows().max(1) as f64;
         self.scale = if mean > 0.0 && mean.is_finite() { 1.0 / mean } else { 1.0 };
@@ -407,6 +413,17 @@ impl GpuPcg {
         let blocks: Vec<f64> = minv.iter().flat_map(|b| b.map(|v| v * inv_scale)).collect();
         self.gpu.queue.write_buffer(&self.v.minv, 0, &p.bytes_of(&blocks));
         self.gpu.check("uploading the matrix")
+    }
+
+    /// Tags the matrix and V-cycle just uploaded with `tag` (an AMG setup's generation), so a
+    /// later solve with the same values can skip the upload; any upload clears it.
+    pub fn mark_loaded(&mut self, tag: u64) {
+        self.loaded = Some(tag);
+    }
+
+    /// The tag of [`mark_loaded`](Self::mark_loaded), if nothing was uploaded since.
+    pub fn loaded(&self) -> Option<u64> {
+        self.loaded
     }
 
     /// The arithmetic of the vectors and matrix.

@@ -86,6 +86,7 @@ pub struct GpuBackend {
     engines: Mutex<Vec<GpuPcg>>,
     engines_built: AtomicUsize,
     vcycles_built: AtomicUsize,
+    vcycle_uploads: AtomicUsize,
 }
 
 impl std::fmt::Debug for GpuBackend {
@@ -146,6 +147,7 @@ impl GpuBackend {
             engines: Mutex::new(Vec::new()),
             engines_built: AtomicUsize::new(0),
             vcycles_built: AtomicUsize::new(0),
+            vcycle_uploads: AtomicUsize::new(0),
         }
     }
 
@@ -170,6 +172,12 @@ impl GpuBackend {
     /// on the same pattern only uploads values).
     pub fn vcycles_built(&self) -> usize {
         self.vcycles_built.load(Ordering::Relaxed)
+    }
+
+    /// How many times a matrix and its V-cycle were uploaded for AMG-CG (a solve with the
+    /// numbers already on the device uploads nothing).
+    pub fn vcycle_uploads(&self) -> usize {
+        self.vcycle_uploads.load(Ordering::Relaxed)
     }
 
     /// Runs `f` on the engine of `precision` for `a`'s pattern, with `a` and its
@@ -234,14 +242,20 @@ impl GpuBackend {
             return Err(SolveError::Shape { what: "the AMG hierarchy belongs to another matrix".into() });
         }
         let setup = Instant::now();
-        let v = vcycle(h);
         let identity = preconditioner_blocks(&Preconditioner::Identity, a.nrows() / 3);
         self.with_engine_for(a, Precision::F32, |engine| {
-            engine.set_matrix(a, &identity)?;
-            if !engine.vcycle_fits(&v) {
-                self.vcycles_built.fetch_add(1, Ordering::Relaxed);
+            // The engine already holds this setup's numbers for this very matrix (a second
+            // right-hand side): nothing to upload.
+            if engine.loaded() != Some(h.generation()) || !h.is_for(a) {
+                let v = vcycle(h);
+                engine.set_matrix(a, &identity)?;
+                if !engine.vcycle_fits(&v) {
+                    self.vcycles_built.fetch_add(1, Ordering::Relaxed);
+                }
+                engine.set_vcycle(Some(&v))?;
+                engine.mark_loaded(h.generation());
+                self.vcycle_uploads.fetch_add(1, Ordering::Relaxed);
             }
-            engine.set_vcycle(Some(&v))?;
             if let Some(amg) = report.amg.as_mut() {
                 amg.setup_seconds += setup.elapsed().as_secs_f64();
             }

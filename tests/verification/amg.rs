@@ -424,13 +424,20 @@ fn gpu_refresh_uploads_values_into_the_same_buffers() {
         let d = relative_difference(&x, &direct(a, &b));
         assert!(d < 1e-8 && r.iterations <= 40, "{d:e} after {} iterations", r.iterations);
     }
-    // A Newton-like sequence on one pattern: one engine and one V-cycle buffer set, refilled.
+    // A Newton-like sequence on one pattern: one engine and one V-cycle buffer set, refilled;
+    // the repeated matrix (reused hierarchy) uploads nothing.
     assert_eq!((backend.engines_built(), backend.vcycles_built()), (1, 1));
+    assert_eq!(backend.vcycle_uploads(), 3);
     // A block-Jacobi solve on the same engine drops the V-cycle; AMG afterwards rebuilds it.
     let mut x = vec![0.0; b.len()];
     solve::solve(&a1, &b, &mut x, &SolveParams::default(), &Backend::Gpu(backend.clone()), &Silent).unwrap();
     assert!(relative_difference(&x, &direct(&a1, &b)) < 1e-8);
     assert_eq!(backend.engines_built(), 1);
+    // ... and uploads again, though the hierarchy is the one of the last AMG solve.
+    let mut x = vec![0.0; b.len()];
+    let r = solve::solve_with(&a1, &b, &mut x, &params, &Backend::Gpu(backend.clone()), &Silent, &hints).unwrap();
+    assert!(r.amg.as_ref().unwrap().reused && relative_difference(&x, &direct(&a1, &b)) < 1e-8);
+    assert_eq!((backend.vcycles_built(), backend.vcycle_uploads()), (2, 4));
 }
 
 #[test]

@@ -214,7 +214,17 @@ pub struct Hierarchy {
     fine_values: u64,
     /// The coarsest matrix's dense inverse, computed at first use after each setup.
     coarse_inverse: std::sync::OnceLock<Vec<f64>>,
+    /// Unique per build or refresh in this process (a GPU engine holding these values skips
+    /// their upload).
+    generation: u64,
     report: AmgReport,
+}
+
+/// The source of [`Hierarchy::generation`].
+static GENERATIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+fn next_generation() -> u64 {
+    GENERATIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// FNV-1a over the bits of `a`'s values.
@@ -341,6 +351,7 @@ impl Hierarchy {
             fine: PatternKey::of(a),
             fine_values: values_hash(a),
             coarse_inverse: std::sync::OnceLock::new(),
+            generation: next_generation(),
             report: AmgReport {
                 levels: Vec::new(),
                 operator_complexity: 0.0,
@@ -380,8 +391,14 @@ impl Hierarchy {
         self.coarsest = a_l;
         self.fine_values = values_hash(a);
         self.coarse_inverse = std::sync::OnceLock::new();
+        self.generation = next_generation();
         self.update_report(start, true);
         Ok(())
+    }
+
+    /// Which build or refresh the numbers come from: unique in the process.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Whether `a` is the very matrix (pattern and values) of the last build or refresh.
