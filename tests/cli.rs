@@ -356,6 +356,15 @@ fn export_system_writes_the_reduced_system_an_external_solver_reproduces() {
     let expected = summary["max_displacement"].as_f64().unwrap();
     // CG to rtol 1e-10 against the direct solve of the exported system: well within 1e-6.
     assert!((u2.sqrt() / expected - 1.0).abs() < 1e-6, "{} vs {expected}", u2.sqrt());
+    // The three files appear together or not at all: with dofs.csv blocked by a folder, an export
+    // into a fresh folder fails with nothing written beside the blocker.
+    let blocked = dir.path().join("blocked");
+    std::fs::create_dir_all(blocked.join("dofs.csv")).unwrap();
+    let o = run(&["export-system", &scenario("implant_in_bone.toml"), "-o", blocked.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(73), "{}", stderr(&o));
+    let left: Vec<String> =
+        std::fs::read_dir(&blocked).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(left, ["dofs.csv"], "a failed export left {left:?}");
 }
 
 #[test]

@@ -349,19 +349,24 @@ pub fn export(path: &Path, out: &Path, quiet: bool) -> Result<(), Failure> {
     let bars = Bars::new(quiet);
     let problem = Problem::build(scenario, mesh, &source, &bars)?;
     let (k, f, rows) = problem.reduced_system();
-    std::fs::create_dir_all(out).map_err(|e| Failure {
-        code: EXIT_CANT_CREATE,
-        message: format!("{}: cannot create the output folder: {e}", out.display()),
-    })?;
-    io::write_matrix_market(&out.join("K.mtx"), &k)?;
-    io::write_vector_market(&out.join("f.mtx"), &f)?;
-    io::write_atomic(&out.join("dofs.csv"), |w| {
-        writeln!(w, "row,node_id,component")?;
-        for (r, (node, c)) in rows.iter().enumerate() {
-            writeln!(w, "{},{},{}", r + 1, node, ["x", "y", "z"][*c])?;
-        }
-        Ok(())
-    })?;
+    // The three files appear together or not at all (dofs.csv last), as a run's results do.
+    let mut staging = io::staging::Staging::begin(out).map_err(|e| earlier_note(e.into(), out))?;
+    let written = (|| {
+        staging.write("K.mtx", |w| io::matrix_market(w, &k))?;
+        staging.write("f.mtx", |w| io::vector_market(w, &f))?;
+        staging.write("dofs.csv", |w| {
+            writeln!(w, "row,node_id,component")?;
+            for (r, (node, c)) in rows.iter().enumerate() {
+                writeln!(w, "{},{},{}", r + 1, node, ["x", "y", "z"][*c])?;
+            }
+            Ok(())
+        })
+    })();
+    if let Err(e) = written {
+        staging.abandon();
+        return Err(earlier_note(e.into(), out));
+    }
+    staging.publish("dofs.csv", |_| false).map_err(|e| earlier_note(e.into(), out))?;
     if quiet {
         return Ok(());
     }

@@ -289,23 +289,29 @@ pub fn write_pvd(w: &mut dyn Write, entries: &[(f64, String)]) -> std::io::Resul
 /// (SciPy's fast_matrix_market, used by `benches/cupy_cg.py`) reject; the banner is written in
 /// the standard's spelling and the rest is nalgebra-sparse's.
 pub fn write_matrix_market(path: &Path, matrix: &CsrMatrix<f64>) -> Result<(), WriteError> {
-    write_atomic(path, |w| {
-        let mut body = Vec::new();
-        nalgebra_sparse::io::save_to_matrix_market(&mut body, matrix)?;
-        let rest = body.iter().position(|&c| c == b'\n').map_or(&body[..0], |i| &body[i + 1..]);
-        writeln!(w, "%%MatrixMarket matrix coordinate real general")?;
-        w.write_all(rest)
-    })
+    write_atomic(path, |w| matrix_market(w, matrix))
+}
+
+/// A sparse matrix in Matrix Market coordinate format (`real general`) into `w`.
+pub fn matrix_market(w: &mut dyn std::io::Write, matrix: &CsrMatrix<f64>) -> std::io::Result<()> {
+    let mut body = Vec::new();
+    nalgebra_sparse::io::save_to_matrix_market(&mut body, matrix)?;
+    let rest = body.iter().position(|&c| c == b'\n').map_or(&body[..0], |i| &body[i + 1..]);
+    writeln!(w, "%%MatrixMarket matrix coordinate real general")?;
+    w.write_all(rest)
 }
 
 /// Writes a vector in Matrix Market array format (`real general`, one column), atomically.
 pub fn write_vector_market(path: &Path, v: &[f64]) -> Result<(), WriteError> {
-    write_atomic(path, |w| {
-        writeln!(w, "%%MatrixMarket matrix array real general")?;
-        writeln!(w, "{} 1", v.len())?;
-        for x in v {
-            writeln!(w, "{x:e}")?;
-        }
-        Ok(())
-    })
+    write_atomic(path, |w| vector_market(w, v))
+}
+
+/// A vector in Matrix Market array format (`real general`, one column) into `w`.
+pub fn vector_market(w: &mut dyn std::io::Write, v: &[f64]) -> std::io::Result<()> {
+    writeln!(w, "%%MatrixMarket matrix array real general")?;
+    writeln!(w, "{} 1", v.len())?;
+    for x in v {
+        writeln!(w, "{x:e}")?;
+    }
+    Ok(())
 }
