@@ -17,7 +17,6 @@ use super::{report, Failure};
 use crate::io;
 use crate::mesh::BuildOptions;
 use crate::solve::{Backend, Method, PreconditionerKind};
-use crate::twin::calibrate::calibrate;
 use crate::twin::heartbeat::{BeatStep, Heartbeat};
 use crate::twin::{resolve_backend, BackendChoice, Scenario};
 
@@ -149,9 +148,7 @@ fn measure(
     let a = heartbeat.analysis();
     let (cells, dofs) = (a.mesh().cell_count(), a.assembler().dofs().len());
     let params = a.newton_params(backend);
-    let calibration =
-        calibrate(a.scenario(), a.mesh(), &source, backend, &bars).map_err(|e| failed("calibration", e.to_string()))?;
-    heartbeat.calibrated(calibration.clone())?;
+    let calibration = heartbeat.calibrate(backend, &bars).map_err(|e| failed("calibration", e.to_string()))?.clone();
     let beat = heartbeat.run(backend, &bars, &mut |_: &BeatStep<'_>| Ok(()))?;
     if let Some(why) = beat.failure {
         return Err(failed("the beat", why));

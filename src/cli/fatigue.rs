@@ -68,7 +68,7 @@ fn write(
     })?;
     staging.publish(MARKER, |name| {
         (name.starts_with("case") && name.ends_with(".vtu"))
-            || (report.is_none() && (name == "report.html" || name.ends_with(".png") || name.ends_with(".svg")))
+            || (report.is_none() && (name == "report.html" || crate::report::is_picture_file(name)))
             || (r.rainflow_csv.is_none() && name == "rainflow.csv")
     })?;
     Ok(())

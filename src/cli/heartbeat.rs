@@ -14,7 +14,7 @@ use crate::io::{self, staging::Staging};
 use crate::plot::{self, Axis, PlotSpec, Series};
 use crate::report::Figure;
 use crate::solve::Backend;
-use crate::twin::calibrate::{calibrate, CalibrateError};
+use crate::twin::calibrate::CalibrateError;
 use crate::twin::heartbeat::summary::{HeartbeatSummary, PvSample};
 use crate::twin::heartbeat::{beat_line, BeatStep, Heartbeat};
 use crate::twin::ScenarioError;
@@ -31,16 +31,14 @@ pub fn run(
 ) -> Result<(), Failure> {
     let bars = Bars::new(quiet);
     if heartbeat.spec().calibrate {
-        let a = heartbeat.analysis();
-        let source = a.source().to_string();
-        let r = calibrate(a.scenario(), a.mesh(), &source, backend, &bars).map_err(|e| {
+        let source = heartbeat.analysis().source().to_string();
+        heartbeat.calibrate(backend, &bars).map_err(|e| {
             let f = match e {
                 CalibrateError::Scenario(e) => Failure::from(e),
                 other => Failure { code: EXIT_SOLVE, message: format!("{source}: {other}") },
             };
             earlier_note(f, out)
         })?;
-        heartbeat.calibrated(r).map_err(|e| earlier_note(e.into(), out))?;
     }
     let mut staging = Staging::begin(out).map_err(|e| earlier_note(e.into(), out))?;
     let mut written = Vec::new();

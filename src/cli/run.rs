@@ -281,7 +281,7 @@ fn write_results(
     })?;
     let stale = |name: &str| {
         (history.is_empty() && name == RESIDUALS)
-            || (report.is_none() && (name == "report.html" || name.ends_with(".png") || name.ends_with(".svg")))
+            || (report.is_none() && (name == "report.html" || crate::report::is_picture_file(name)))
     };
     staging.publish(MARKER, stale)?;
     Ok(())

@@ -111,8 +111,7 @@ pub fn checks(s: &HeartbeatSummary) -> Section {
             format!("beat {}: isovolumetric volume drift", b.beat),
             format!("{:.1e}", b.isovolumetric_drift),
             format!("≤ volume_tolerance {:.0e} (relative to the volume at closure)", s.volume_tolerance),
-            // The tolerance holds per Newton solve; the slack covers the rounding of the mL figures.
-            mark(b.isovolumetric_drift <= s.volume_tolerance * (1.0 + 1e-6) + 1e-12).into(),
+            mark(b.holds_volume(s.volume_tolerance)).into(),
         ]);
         rows.push(vec![
             format!("beat {}: loop gap", b.beat),

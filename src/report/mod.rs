@@ -36,6 +36,12 @@ pub struct Figure {
     pub svg: Option<String>,
 }
 
+/// Whether `name` is a picture file a run writes beside its report ([`Figure::files`]): what a
+/// run without a report removes as stale.
+pub fn is_picture_file(name: &str) -> bool {
+    name.ends_with(".png") || name.ends_with(".svg")
+}
+
 impl Figure {
     /// Its files: `(name.png, bytes)` and, for a plot, `(name.svg, bytes)`.
     pub fn files(&self) -> Vec<(String, &[u8])> {

@@ -403,7 +403,8 @@ impl Hierarchy {
 
     /// Whether `a` is the very matrix (pattern and values) of the last build or refresh.
     pub fn is_for(&self, a: &CsrMatrix<f64>) -> bool {
-        PatternKey::of(a) == self.fine && values_hash(a) == self.fine_values
+        // Values first: in a Newton sequence they differ, and the pattern's hash is not needed.
+        values_hash(a) == self.fine_values && PatternKey::of(a) == self.fine
     }
 
     /// The figures of the last build or refresh.

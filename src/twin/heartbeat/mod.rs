@@ -202,6 +202,19 @@ impl Heartbeat {
         Ok(())
     }
 
+    /// Fits the passive stiffness to the scenario's `[patient]` on this heartbeat's analysis
+    /// ([`calibrate`](super::calibrate::calibrate)) and takes the result ([`Heartbeat::calibrated`]).
+    pub fn calibrate(
+        &mut self,
+        backend: &Backend,
+        progress: &dyn Progress,
+    ) -> Result<&CalibrateReport, super::calibrate::CalibrateError> {
+        let a = &self.analysis;
+        let report = super::calibrate::calibrate(a.scenario(), a.mesh(), a.source(), backend, progress)?;
+        self.calibrated(report)?;
+        Ok(self.calibration.as_ref().expect("set by calibrated"))
+    }
+
     /// Steps 2–5 on `backend`.
     pub fn run(
         &self,
@@ -563,6 +576,16 @@ impl Heartbeat {
         summary.solver.assembly_seconds = run.totals.assembly_seconds;
         summary.solver.solve_seconds = run.totals.solve_seconds;
         summary.warnings.extend(run.totals.warnings(run.params.linear.rtol));
+        // Each Newton solve holds the closed volume to the tolerance; a beat whose figures say
+        // otherwise is not passed off as fine (the report marks it CHECK too).
+        let tol = self.spec.volume_tolerance;
+        for b in summary.beats.iter().filter(|b| !b.holds_volume(tol)) {
+            summary.warnings.push(format!(
+                "beat {}: the volume drifted by {:.2e} (relative) while the valves were closed, above volume_tolerance \
+                 {tol:e}",
+                b.beat, b.isovolumetric_drift
+            ));
+        }
         summary.solver.tangent = run.totals.tangent_note(&summary.solver.tangent);
         // Outflow of each step from the volumes.
         for k in 1..summary.samples.len() {

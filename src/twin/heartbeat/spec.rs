@@ -160,7 +160,8 @@ impl CirculationSpec {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Checks the table, whose pressures are in `unit`.
+    fn check(&self, unit: PressureUnit) -> Result<(), String> {
         let positive = [
             ("atrial_pressure", self.atrial_pressure),
             ("peripheral_resistance", self.peripheral_resistance),
@@ -182,7 +183,7 @@ impl CirculationSpec {
         }
         // The SI values too: a finite input can overflow on conversion (1e300 mmHg·s/mL), and the
         // exponential integrator divides by the peripheral time constant R_p·C.
-        let si = self.si(PressureUnit::MmHg);
+        let si = self.si(unit);
         let tau = si.peripheral_resistance * si.compliance;
         let values = [
             si.atrial_pressure,
@@ -192,7 +193,10 @@ impl CirculationSpec {
             si.compliance,
             tau,
         ];
-        if values.iter().any(|v| !v.is_finite()) || tau <= 0.0 || !(self.arterial_pressure * MMHG).is_finite() {
+        if values.iter().any(|v| !v.is_finite())
+            || tau <= 0.0
+            || !(self.arterial_pressure * unit.mmhg() * MMHG).is_finite()
+        {
             return Err(format!(
                 "circulation: the values in SI (Pa, Pa·s/m³, m³/Pa) or the time constant peripheral_resistance × \
                  compliance = {tau:e} s are not finite and positive: check the magnitudes (resistances in \
@@ -247,6 +251,6 @@ impl HeartbeatSpec {
         }
         let twitch = self.twitch.twitch().map_err(|m| ("heartbeat.twitch".to_string(), m))?;
         twitch.check(self.period).map_err(|m| ("heartbeat.twitch".to_string(), m))?;
-        self.circulation.check().map_err(|m| ("heartbeat.circulation".to_string(), m))
+        self.circulation.check(self.pressure_unit).map_err(|m| ("heartbeat.circulation".to_string(), m))
     }
 }

@@ -74,6 +74,14 @@ pub struct BeatSummary {
     pub change_from_previous_pct: Option<f64>,
 }
 
+impl BeatSummary {
+    /// Whether the isovolumetric drift is within `volume_tolerance` (each Newton solve holds it in
+    /// m³; the slack covers the conversion to mL).
+    pub fn holds_volume(&self, volume_tolerance: f64) -> bool {
+        self.isovolumetric_drift <= volume_tolerance * (1.0 + 1e-6) + 1e-12
+    }
+}
+
 /// The circulation as given (the table's pressure unit, mL).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CirculationSummary {
