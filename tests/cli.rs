@@ -776,6 +776,91 @@ fn a_history_run_writes_its_rainflow_table() {
     assert!(table.starts_with("range,mean,count,start_time,end_time\n") && table.lines().count() > 2, "{table}");
 }
 
+/// The gait history's fatigue evaluation on the GPU (lavapipe in CI): `summary.json` records the
+/// kernel's run and its f64 check per region, which agrees; the safety factor and damage at the
+/// hot spot match the CPU run's to the load-case solves' accuracy (CG at rtol 1e-10 against the
+/// direct solve: stresses within ~1e-8, so 1e-6 on the factor and, through the S-N exponent of
+/// ~10, 1e-5 on the damage). The loads are scaled so that the implant takes damage.
+#[test]
+fn a_history_is_evaluated_on_the_gpu_and_checked_against_the_cpu() {
+    if !gpu_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenario("implant_gait_fatigue.toml"))
+        .unwrap()
+        .replace("../implant_in_bone.msh", &scenario("../implant_in_bone.msh"))
+        .replace("gait_history.csv", &scenario("gait_history.csv"))
+        // Eight times the loads: a safety factor near 1, so that lives are finite and damage counts.
+        .replace("value = [0.0, 0.0, -1000.0]", "value = [0.0, 0.0, -8000.0]")
+        .replace("value = [300.0, 0.0, 0.0]", "value = [2400.0, 0.0, 0.0]");
+    assert!(text.contains("method = \"direct\"") && text.contains("-8000.0"), "test bug: the gait scenario changed");
+    std::fs::write(dir.path().join("gpu.toml"), text.replace("method = \"direct\"", "method = \"cg\"\nrtol = 1e-10"))
+        .unwrap();
+    std::fs::write(dir.path().join("cpu.toml"), &text).unwrap();
+    let summary = |name: &str, backend: &str| -> serde_json::Value {
+        let o = run_in(
+            dir.path(),
+            &["run", &format!("{name}.toml"), "--backend", backend, "-o", name, "-q", "--no-report"],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(name).join("summary.json")).unwrap()).unwrap()
+    };
+    let (g, c) = (summary("gpu", "gpu"), summary("cpu", "cpu"));
+    let gpu = &g["fatigue"]["regions"][0]["gpu"];
+    assert_eq!(gpu["agrees"], true, "{gpu}");
+    assert!(gpu["cpu_checked"].as_u64().unwrap() >= 1 && gpu["points"].as_u64().unwrap() > 500, "{gpu}");
+    assert!(gpu["max_safety_difference"].as_f64().unwrap() <= 1e-4, "{gpu}");
+    assert!(c["fatigue"]["regions"][0].get("gpu").is_none(), "the CPU run records no GPU evaluation");
+    let rel = |key: &str| {
+        let (a, b) = (g["fatigue"][key].as_f64().unwrap(), c["fatigue"][key].as_f64().unwrap());
+        (a - b).abs() / b.abs()
+    };
+    assert!(
+        rel("min_safety_factor") <= 1e-6,
+        "{} vs {}",
+        g["fatigue"]["min_safety_factor"],
+        c["fatigue"]["min_safety_factor"]
+    );
+    assert!(rel("max_damage") <= 1e-5, "{} vs {}", g["fatigue"]["max_damage"], c["fatigue"]["max_damage"]);
+    assert_eq!(g["fatigue"]["hot_spot"]["node"], c["fatigue"]["hot_spot"]["node"]);
+}
+
+/// `bench --fatigue` at a small size: a CPU and (software adapter allowed) a GPU row per history,
+/// the GPU's check agreeing and its smallest safety factor the CPU's (the f64 re-assessment).
+#[test]
+fn bench_fatigue_reports_cpu_and_gpu_rows_that_agree() {
+    let gpu = gpu_present();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("f.json");
+    let o = run(&[
+        "bench",
+        "--fatigue",
+        "--points",
+        "600",
+        "--samples",
+        "300",
+        "--software-gpu",
+        "--json",
+        json.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let rows = v["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), if gpu { 4 } else { 2 }, "{v}");
+    for pair in rows.chunks(2).filter(|_| gpu) {
+        let (c, g) = (&pair[0], &pair[1]);
+        assert_eq!((c["backend"].as_str(), g["backend"].as_str()), (Some("cpu"), Some("gpu")));
+        assert_eq!(g["agrees"], true, "{g}");
+        assert_eq!(c["min_safety_factor"], g["min_safety_factor"]);
+        assert!(g["point_samples_per_second"].as_f64().unwrap() > 0.0);
+    }
+    let o = run(&["bench", "--fatigue", "--criteria", "findley", "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unknown criterion 'findley'"), "{}", stderr(&o));
+}
+
 #[test]
 fn bad_fatigue_input_exits_65_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();

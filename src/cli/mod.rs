@@ -6,6 +6,7 @@
 //! fails (not converged).
 
 mod bench;
+mod bench_fatigue;
 mod bench_heartbeat;
 mod calibrate;
 mod converge;
@@ -87,7 +88,8 @@ enum Command {
         json: bool,
     },
     /// Benchmark the GPU solver against the device's copy bandwidth and the CPU reference; with
-    /// --heartbeat, the patient twin (calibration and one beat) on the bundled LV meshes.
+    /// --heartbeat, the patient twin (calibration and one beat) on the bundled LV meshes; with
+    /// --fatigue, the fatigue evaluation's throughput.
     Bench {
         /// Target sizes in DOFs (steel bricks of about these sizes).
         #[arg(long, value_delimiter = ',', default_value = "1e4,1e5,1e6")]
@@ -112,6 +114,22 @@ enum Command {
         /// LV meshes for --heartbeat [default: meshes/lv_beat_tet10.msh,meshes/lv_small_tet10.msh].
         #[arg(long, value_delimiter = ',', value_name = "MESHES", requires = "heartbeat")]
         lv_meshes: Vec<PathBuf>,
+        /// Instead of the solver: fatigue-evaluation throughput (point × history samples per
+        /// second) on a seeded synthetic model, on the CPU and on the GPU (f32 kernel + f64 check).
+        #[arg(long, conflicts_with_all = ["sizes", "export", "rtol", "heartbeat"])]
+        fatigue: bool,
+        /// Evaluation points for --fatigue.
+        #[arg(long, default_value_t = 1_000_000, requires = "fatigue")]
+        points: usize,
+        /// History samples for --fatigue.
+        #[arg(long, default_value_t = 10_000, requires = "fatigue")]
+        samples: usize,
+        /// Criteria for --fatigue: svm (signed von Mises), mp (maximum principal).
+        #[arg(long, value_delimiter = ',', default_value = "svm", requires = "fatigue")]
+        criteria: Vec<String>,
+        /// With --fatigue: measure a software GPU adapter (lavapipe) when there is no hardware one.
+        #[arg(long, requires = "fatigue")]
+        software_gpu: bool,
     },
     /// Summarise a mesh: counts, regions, surfaces with areas, fields, volume, quality, warnings.
     Info {
@@ -289,6 +307,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Mesh { shape }) => generate::run(shape, cli.quiet),
         Some(Command::Template(args)) => template::run(args, cli.quiet),
         Some(Command::GpuInfo { json }) => info::gpu_info(json),
+        Some(Command::Bench { fatigue: true, points, samples, criteria, software_gpu, json, no_cpu, .. }) => {
+            let options = bench_fatigue::FatigueBenchOptions { points, samples, criteria, no_cpu, software_gpu };
+            bench_fatigue::run(&options, json.as_deref(), cli.quiet)
+        }
         Some(Command::Bench { heartbeat: true, lv_meshes, json, no_cpu, .. }) => {
             bench_heartbeat::run(&lv_meshes, no_cpu, json.as_deref(), cli.quiet)
         }

@@ -116,6 +116,16 @@ impl VonMisesForm {
         }
     }
 
+    /// Appends the form packed as the GPU kernel reads it: the upper triangle of Q row by row
+    /// (k ≤ l, off-diagonals doubled), then the traces.
+    pub fn packed_into(&self, out: &mut Vec<f64>) {
+        let n = self.cases;
+        for k in 0..n {
+            out.extend_from_slice(&self.q[k * n + k..k * n + n]);
+        }
+        out.extend_from_slice(&self.trace);
+    }
+
     /// Signed von Mises of `Σ c_k σ_k` (Q is kept upper-triangular with doubled off-diagonals).
     #[inline]
     pub fn signed(&self, c: &[f64]) -> f64 {

@@ -18,6 +18,7 @@
 //! | [`miner`] | Palmgren–Miner damage and the load factor for a target damage |
 //! | [`library`] | built-in implant materials with sources |
 //! | [`mod@assess`] | the per-point evaluation: [`fn@assess`] |
+//! | [`gpu`] | the same for histories on the GPU (`shaders/fatigue.wgsl`), completed and checked in f64 |
 //! | [`bone`] | principal-strain overload risk of bone |
 //! | [`error`] | [`FatigueError`] |
 
@@ -26,6 +27,7 @@ pub mod bone;
 pub mod equivalent;
 pub mod error;
 pub mod findley;
+pub mod gpu;
 pub mod library;
 pub mod mean_stress;
 pub mod miner;

@@ -253,6 +253,17 @@ impl LogSn {
         (-self.ln_life(ln_s)).exp()
     }
 
+    /// `ln` of the endurance strength (−∞ without a knee).
+    pub(crate) fn ln_knee(&self) -> f64 {
+        self.ln_knee
+    }
+
+    /// The segments `(ln S_lo, ln S_hi, ln N at S_hi, d ln N / d ln S)`, decreasing strength (the
+    /// first's `ln S_lo` may be −∞).
+    pub(crate) fn segments(&self) -> &[(f64, f64, f64, f64)] {
+        &self.segments
+    }
+
     /// |d ln N / d ln S| of the steepest-strength (first) segment, a guess of ln D's slope in ln λ.
     pub(crate) fn slope(&self) -> f64 {
         -self.segments[0].3

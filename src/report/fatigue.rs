@@ -75,6 +75,49 @@ pub fn section(f: &FatigueSummary, u: &UnitsSummary, figures: &[Figure]) -> Sect
         ],
         &regions,
     );
+    let gpu: Vec<Vec<String>> = f
+        .regions
+        .iter()
+        .filter_map(|r| {
+            let g = r.gpu.as_ref()?;
+            Some(vec![
+                r.region.clone(),
+                g.adapter.clone(),
+                format!("{} × {}", g.points, g.samples),
+                g.passes.to_string(),
+                format!("{:.3} / {:.3}", g.kernel_seconds, g.cpu_seconds),
+                format!("{} / {}", g.cpu_completed, g.cpu_checked),
+                format!(
+                    "{:.1e} (tolerance {:.0e}){}",
+                    g.max_safety_difference,
+                    g.tolerance,
+                    if g.agrees { "" } else { " — DOES NOT AGREE" }
+                ),
+                format!("{:.1e}; {} at the knee", g.max_damage_difference, g.knee_flips),
+            ])
+        })
+        .collect();
+    if !gpu.is_empty() {
+        s.heading("GPU evaluation").paragraph(
+            "The per-point assessment ran on the GPU in f32 (shaders/fatigue.wgsl). The points that decide the \
+             reported figures (within 0.1 % of the smallest safety factor or the largest damage) and an evenly \
+             spread sample were assessed again in f64 on the CPU, whose values are reported there; the differences \
+             below are the GPU's against those.",
+        );
+        s.table(
+            &[
+                "region",
+                "adapter",
+                "points × samples",
+                "passes",
+                "GPU / CPU seconds",
+                "completed / checked on the CPU",
+                "max safety-factor difference",
+                "max damage difference",
+            ],
+            &gpu,
+        );
+    }
     let cases: Vec<Vec<String>> = f
         .load_cases
         .iter()

@@ -92,6 +92,7 @@ pub fn run(
     let regions = mesh.cell_regions();
     let mut best: Vec<Option<(usize, fatigue::PointFatigue)>> = vec![None; n];
     let mut region_rows = Vec::new();
+    let mut warnings = Vec::new();
     for (r, a) in assessed.iter().enumerate() {
         let keep = |c: usize| a.ids.contains(&regions[c]);
         let nodes = nodes_of(mesh, &keep);
@@ -100,14 +101,17 @@ pub fn run(
             .map(|u| post::nodal_tensors_where(problem.mesh_si(), problem.materials(), u, keep).1)
             .collect();
         let stresses: Vec<[f64; 6]> = nodes.iter().flat_map(|&p| per_case.iter().map(move |s| s[p])).collect();
-        let results = fatigue::assess(&stresses, &loading, &a.params)
-            .map_err(|e| invalid(problem, &format!("fatigue (region '{}')", a.name), e.to_string()))?;
+        let entry = || format!("fatigue (region '{}')", a.name);
+        let (results, gpu_evaluation) = evaluate(backend, &stresses, &loading, &a.params, &a.name, &mut warnings)
+            .map_err(|e| invalid(problem, &entry(), e.to_string()))?;
         for (&p, res) in nodes.iter().zip(&results) {
             if best[p].is_none_or(|(_, b)| res.safety_factor < b.safety_factor) {
                 best[p] = Some((r, *res));
             }
         }
-        region_rows.push(region_summary(problem, a, &nodes, &results));
+        let mut row = region_summary(problem, a, &nodes, &results);
+        row.gpu = gpu_evaluation;
+        region_rows.push(row);
     }
     if region_rows.iter().all(|r| r.nodes == 0) {
         return Err(invalid(problem, "fatigue", "the assessed regions hold no node".into()));
@@ -187,6 +191,7 @@ pub fn run(
             ("assessment".to_string(), assess_seconds),
         ]),
     };
+    solution.summary.warnings.extend(warnings);
     for w in cases.solutions.iter().flat_map(|c| c.summary.warnings.iter()) {
         if !solution.summary.warnings.contains(w) {
             solution.summary.warnings.push(w.clone());
@@ -209,6 +214,41 @@ pub fn run(
     solution.summary.fatigue = Some(summary);
     let curves = assessed.iter().map(|a| (a.name.clone(), a.params.sn.clone())).collect();
     Ok(FatigueRun { cases, solution, rainflow_csv, curves })
+}
+
+/// Step 5 for one region: on the GPU where the backend is one and the kernel covers the loading
+/// ([`fatigue::gpu::supports`]), else on the CPU. A GPU that fails, or whose check against the CPU
+/// does not agree, leaves a warning (the reported extremes are CPU values either way).
+fn evaluate(
+    backend: &Backend,
+    stresses: &[[f64; 6]],
+    loading: &Loading,
+    params: &FatigueParams,
+    region: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(Vec<fatigue::PointFatigue>, Option<fatigue::gpu::GpuEvaluation>), fatigue::FatigueError> {
+    if let Backend::Gpu(g) = backend {
+        if fatigue::gpu::supports(loading, params) {
+            match fatigue::gpu::assess_gpu(g.gpu(), stresses, loading, params) {
+                Ok((results, evaluation)) => {
+                    if !evaluation.agrees {
+                        warnings.push(format!(
+                            "the GPU fatigue evaluation of region '{region}' differs from the CPU reference by up to \
+                             {:.2e} on the safety factor (tolerance {:.0e}) on {} checked points; the hot spot and \
+                             the extremes are the CPU's, the maps elsewhere the GPU's",
+                            evaluation.max_safety_difference, evaluation.tolerance, evaluation.cpu_checked
+                        ));
+                    }
+                    return Ok((results, Some(evaluation)));
+                }
+                Err(fatigue::gpu::GpuFatigueError::Fatigue(e)) => return Err(e),
+                Err(fatigue::gpu::GpuFatigueError::Gpu(e)) => warnings.push(format!(
+                    "the GPU fatigue evaluation of region '{region}' failed ({e}); it was evaluated on the CPU"
+                )),
+            }
+        }
+    }
+    Ok((fatigue::assess(stresses, loading, params)?, None))
 }
 
 fn invalid(problem: &Problem, entry: &str, message: String) -> ScenarioError {
@@ -483,6 +523,7 @@ fn region_summary(
         min_safety_factor: worst.map_or(f64::NAN, |(_, r)| r.safety_factor),
         min_life: min_life.is_finite().then_some(min_life),
         hot_spot_node: worst.map_or(0, |(i, _)| problem.mesh().node_ids()[nodes[i]]),
+        gpu: None,
     }
 }
 

@@ -90,6 +90,9 @@ pub struct RegionFatigue {
     pub min_life: Option<f64>,
     /// Source id of the node of the smallest safety factor.
     pub hot_spot_node: u64,
+    /// How the GPU evaluated the region, when it did ([`crate::fatigue::gpu`]); absent: the CPU.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpu: Option<crate::fatigue::gpu::GpuEvaluation>,
 }
 
 /// One unit load case.

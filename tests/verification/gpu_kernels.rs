@@ -656,3 +656,91 @@ mod amg {
         }
     }
 }
+
+/// `fatigue.wgsl` on the device against its CPU twin and the f64 assessment, on seeded random
+/// unit stresses under a smooth two-load history and a three-load white-noise history (a
+/// reversal at about every second sample), for both proportional criteria; then the whole
+/// driver, once in one chunk and once in many (a lowered binding limit).
+///
+/// Tolerances: the device's `exp`, `log`, `sqrt` and `acos` may differ from the twin's in the
+/// last bits, so the two agree to the f32 accuracy of the method itself, and each agrees with
+/// the f64 assessment within `fatigue::gpu::SAFETY_TOLERANCE` (1e-4 on the safety factor, see
+/// that module) and `DAMAGE_TOLERANCE` (1e-3 on the damage) except where a cycle sits on the
+/// endurance knee (a flip between no damage and some, counted and bounded).
+#[test]
+fn fatigue_kernel_matches_its_twin_and_the_f64_assessment() {
+    use organ_twin::fatigue::gpu::{assess_gpu, kernel_results, DAMAGE_TOLERANCE, SAFETY_TOLERANCE};
+    use organ_twin::fatigue::{assess, Criterion, FatigueParams, Loading, MeanStress};
+    use organ_twin::gpu::{Gpu, GpuOptions};
+
+    let Some(backend) = gpu() else { return };
+    let device = backend.gpu();
+    let mut rng = Rng(21);
+    let points = 1500;
+    let gait = Loading::History {
+        samples: (0..160)
+            .map(|j| {
+                let t = std::f64::consts::TAU * j as f64 / 160.0;
+                vec![1.0 + 0.8 * t.sin() + 0.3 * (2.0 * t).sin(), 0.5 * t.cos() + 0.2 * (3.0 * t).cos()]
+            })
+            .collect(),
+    };
+    let noise = Loading::History { samples: (0..400).map(|_| (0..3).map(|_| rng.symmetric()).collect()).collect() };
+    let mut flips = 0;
+    for (loading, cases) in [(&gait, 2), (&noise, 3)] {
+        let stresses: Vec<[f64; 6]> =
+            (0..points * cases).map(|_| std::array::from_fn(|_| 300e6 * rng.symmetric())).collect();
+        for (criterion, mean_stress) in
+            [(Criterion::SignedVonMises, MeanStress::Goodman), (Criterion::MaxPrincipal, MeanStress::Swt)]
+        {
+            let params = FatigueParams { criterion, mean_stress, design_life: 1e6, ..FatigueParams::default() };
+            let on_gpu = kernel_results(Some(device), &stresses, loading, &params).expect("kernel runs");
+            let twin = kernel_results(None, &stresses, loading, &params).expect("twin runs");
+            let cpu = assess(&stresses, loading, &params).expect("valid");
+            for (p, ((g, t), c)) in on_gpu.iter().zip(&twin).zip(&cpu).enumerate() {
+                let (Some(g), Some(t)) = (g, t) else {
+                    assert_eq!(
+                        g.is_some(),
+                        t.is_some(),
+                        "point {p}: the device and the twin hand the same points over"
+                    );
+                    continue;
+                };
+                for (name, v) in [("device", g), ("twin", t)] {
+                    let ds = (v.safety_factor - c.safety_factor).abs() / c.safety_factor;
+                    assert!(ds <= SAFETY_TOLERANCE, "{name} point {p}: {} vs f64 {}", v.safety_factor, c.safety_factor);
+                }
+                // Near the static limit (a Goodman mean within 10 % of S_u) σ_ar = σ_a/(1 − σ_m/S_u)
+                // magnifies the mean's rounding more than tenfold, in either precision.
+                let near_limit = c.mean > 0.9 * params.yield_strength;
+                if (g.damage > 0.0) != (c.damage > 0.0) {
+                    flips += 1;
+                } else if c.damage > 0.0 && c.damage.is_finite() && !near_limit {
+                    let dd = (g.damage - c.damage).abs() / c.damage;
+                    assert!(
+                        dd <= DAMAGE_TOLERANCE,
+                        "point {p}: damage {} (twin {}) vs f64 {}: {g:?} {c:?} {params:?}",
+                        g.damage,
+                        t.damage,
+                        c.damage
+                    );
+                }
+            }
+            // The driver: the reported extremes are the f64 ones, and the check agrees.
+            let (results, eval) = assess_gpu(device, &stresses, loading, &params).expect("GPU assessment");
+            assert!(eval.agrees, "{eval:?}");
+            let min = |v: &[organ_twin::fatigue::PointFatigue]| {
+                v.iter().map(|r| r.safety_factor).fold(f64::INFINITY, f64::min)
+            };
+            assert_eq!(min(&results), min(&cpu));
+        }
+    }
+    assert!(flips * 200 <= 4 * points, "{flips} knee flips");
+    // Many chunks (a binding of 200 point states): the same per-point work, the same answer.
+    let chunked = Gpu::new(&GpuOptions { max_binding_bytes: Some(200 * 64), ..GpuOptions::default() }).expect("device");
+    let stresses: Vec<[f64; 6]> = (0..points * 2).map(|_| std::array::from_fn(|_| 300e6 * rng.symmetric())).collect();
+    let params = FatigueParams { design_life: 1e6, ..FatigueParams::default() };
+    let whole = kernel_results(Some(device), &stresses, &gait, &params).expect("one chunk");
+    let split = kernel_results(Some(&chunked), &stresses, &gait, &params).expect("chunks");
+    assert_eq!(whole, split);
+}

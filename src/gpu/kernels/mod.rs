@@ -17,6 +17,7 @@ pub mod cg_direction;
 pub mod cg_reduce;
 pub mod cg_update;
 pub mod copy;
+pub mod fatigue;
 pub mod spmv_bsr;
 pub mod spmv_csr;
 
@@ -37,7 +38,7 @@ pub fn with_common(kernel: &str) -> String {
 }
 
 /// Every kernel with its file name, for validation (each is compiled after [`COMMON`]).
-pub const SOURCES: [(&str, &str); 10] = [
+pub const SOURCES: [(&str, &str); 11] = [
     ("spmv_bsr.wgsl", spmv_bsr::SOURCE),
     ("spmv_csr.wgsl", spmv_csr::SOURCE),
     ("cg_update.wgsl", cg_update::SOURCE),
@@ -48,6 +49,7 @@ pub const SOURCES: [(&str, &str); 10] = [
     ("amg_smooth.wgsl", amg_smooth::SOURCE),
     ("amg_dense.wgsl", amg_dense::SOURCE),
     ("amg_dot.wgsl", amg_dot::SOURCE),
+    ("fatigue.wgsl", fatigue::SOURCE),
 ];
 
 /// Arithmetic of the CG kernels' vectors and matrix (`alias real` in the shaders).
@@ -165,6 +167,8 @@ pub struct Kernels {
     pub copy: copy::Copy,
     /// The AMG V-cycle's kernels.
     pub amg: AmgKernels,
+    /// `fatigue.wgsl`: the per-point fatigue assessment of a history ([`crate::fatigue::gpu`]).
+    pub fatigue: fatigue::FatigueKernel,
 }
 
 impl Kernels {
@@ -176,6 +180,7 @@ impl Kernels {
             spmv_csr: spmv_csr::SpmvCsr::new(device),
             copy: copy::Copy::new(device),
             amg: AmgKernels::new(device),
+            fatigue: fatigue::FatigueKernel::new(device),
         }
     }
 
@@ -391,6 +396,52 @@ mod tests {
             [nodes, block, workgroups, mode, c1, c2, last, _pad0]
         );
         assert_layout!(amg_dense::SOURCE, "DenseParams", amg_dense::DenseParams, [rows, columns, workgroups, _pad0]);
+        assert_layout!(
+            fatigue::SOURCE,
+            "FatigueKernelParams",
+            fatigue::FatigueKernelParams,
+            [
+                points,
+                cases,
+                samples,
+                workgroups,
+                criterion,
+                mean_stress,
+                segments,
+                width,
+                ultimate,
+                yield_strength,
+                gamma,
+                ln_knee,
+                ln_design_life,
+                first_pass,
+                _pad0,
+                _pad1
+            ]
+        );
+        assert_layout!(
+            fatigue::SOURCE,
+            "PointState",
+            fatigue::PointState,
+            [
+                x,
+                lo,
+                hi,
+                h_lo,
+                h_hi,
+                step,
+                flags,
+                passes,
+                damage,
+                alternating,
+                mean,
+                equivalent,
+                width,
+                safety,
+                _pad0,
+                _pad1
+            ]
+        );
     }
 
     #[test]
