@@ -902,32 +902,13 @@ fn bad_fatigue_input_exits_65_and_writes_nothing() {
 /// PNG that decodes, and the pictures also written beside it; `--no-report` writes none of them.
 #[test]
 fn run_writes_a_self_contained_report_with_decodable_images() {
-    use base64::Engine;
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("r");
     let o = run(&["run", &scenario("implant_gait_fatigue.toml"), "-o", out.to_str().unwrap(), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    let mut reader = quick_xml::Reader::from_str(&html);
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Eof) => break,
-            Ok(_) => {}
-            Err(e) => panic!("report.html is not well-formed at {}: {e}", reader.buffer_position()),
-        }
-    }
-    for id in ["inputs", "solver", "results", "fatigue", "checks", "verification"] {
-        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
-    }
-    assert!(html.contains("organ-twin 0.") && html.contains("commit "), "no version line");
-    let images: Vec<&str> = html.split("data:image/png;base64,").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
-    assert!(images.len() >= 4, "only {} images", images.len());
-    for data in images {
-        let png = base64::engine::general_purpose::STANDARD.decode(data).expect("base64");
-        let decoder = png::Decoder::new(std::io::Cursor::new(png));
-        let reader = decoder.read_info().expect("a PNG that decodes");
-        assert!(reader.info().width >= 400 && reader.info().height >= 300);
-    }
+    let images = check_report(&html, &["inputs", "solver", "results", "fatigue", "checks", "verification"]);
+    assert!(images >= 4, "only {images} images");
     for file in ["von_mises.png", "safety_factor.png", "sn_curve.png", "safety_factor_histogram.png"] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
@@ -942,6 +923,91 @@ fn run_writes_a_self_contained_report_with_decodable_images() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!plain.join("report.html").exists() && !plain.join("von_mises.png").exists());
     assert!(!plain.join("solver_convergence.svg").exists());
+}
+
+/// Parses `html` as XML (the reports are well-formed), checks each section id is present and
+/// decodes every embedded PNG; returns the number of images.
+fn check_report(html: &str, sections: &[&str]) -> usize {
+    use base64::Engine;
+    let mut reader = quick_xml::Reader::from_str(html);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("report.html is not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+    for id in sections {
+        assert!(html.contains(&format!("<section id=\"{id}\">")), "section {id} missing");
+    }
+    assert!(html.contains("organ-twin 0.") && html.contains("commit "), "no version line");
+    let images: Vec<&str> = html.split("data:image/png;base64,").skip(1).map(|s| &s[..s.find('"').unwrap()]).collect();
+    for data in &images {
+        let png = base64::engine::general_purpose::STANDARD.decode(data).expect("base64");
+        let decoder = png::Decoder::new(std::io::Cursor::new(png));
+        let reader = decoder.read_info().expect("a PNG that decodes");
+        assert!(reader.info().width >= 400 && reader.info().height >= 300);
+    }
+    images.len()
+}
+
+/// `converge` on a small Tet10 cantilever refined twice: convergence.json with three levels and
+/// the quantities, and report.html (levels, quantities, method, verification; the plot embedded
+/// and beside it as PNG and SVG); `--no-report` into the same folder removes the report and plot.
+/// The tip's order is the clamp-limited 2 of `tests/verification/converge.rs` (measured 2.10).
+#[test]
+fn converge_writes_the_study_and_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(
+        dir.path(),
+        &["mesh", "beam", "--size", "4,1,1", "--divisions", "4,1,1", "--order", "2", "-o", "beam.msh"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let toml = r#"
+name = "small_beam"
+[mesh]
+file = "beam.msh"
+[[material]]
+region = "all"
+model = "linear_elastic"
+youngs_modulus = 1000.0
+poisson_ratio = 0.3
+[[support]]
+kind = "fixed"
+surface = "xmin"
+[[load]]
+kind = "force"
+surface = "xmax"
+value = [0.0, 0.0, -1.0]
+[solver]
+method = "direct"
+backend = "cpu"
+[[probe]]
+name = "tip"
+point = [4.0, 0.5, 0.5]
+"#;
+    std::fs::write(dir.path().join("s.toml"), toml).unwrap();
+    let o = run_in(dir.path(), &["converge", "s.toml", "--levels", "3", "-o", "c", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("c");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("convergence.json")).unwrap()).expect("valid JSON");
+    assert_eq!(v["levels"].as_array().unwrap().len(), 3);
+    let tip = v["quantities"].as_array().unwrap().iter().find(|q| q["name"] == "|u| at probe tip").expect("tip");
+    assert!((tip["order"].as_f64().expect("an order") - 2.0).abs() < 0.3, "{tip}");
+    assert!(tip["gci_fine"].as_f64().is_some(), "{tip}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let images = check_report(&html, &["levels", "quantities", "method", "verification"]);
+    assert_eq!(images, 1, "the convergence plot");
+    assert!(html.contains("|u| at probe tip") && html.contains("F_s = 1.25"));
+    let svg = std::fs::read_to_string(out.join("convergence.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && out.join("convergence.png").is_file());
+    let o = run_in(dir.path(), &["converge", "s.toml", "--levels", "3", "-o", "c", "-q", "--no-report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(out.join("convergence.json").is_file());
+    for stale in ["report.html", "convergence.png", "convergence.svg"] {
+        assert!(!out.join(stale).exists(), "{stale} left by the earlier study");
+    }
 }
 
 /// A patient scenario beside a small generated LV (`lv.msh`), with `patient` appended.

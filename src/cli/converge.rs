@@ -1,5 +1,7 @@
 //! `organ-twin converge`: a scenario on systematically refined meshes, with the observed order,
-//! the extrapolated value and the GCI of each quantity of interest.
+//! the extrapolated value and the GCI of each quantity of interest; writes `convergence.json`
+//! and, unless `--no-report`, `report.html` with the convergence plot (`convergence.png` and
+//! `.svg`), all published together ([`io::staging`]), `convergence.json` last.
 
 use std::path::PathBuf;
 
@@ -9,6 +11,7 @@ use super::run::{load, Bars};
 use super::{report, Failure};
 use crate::io;
 use crate::plot::{self, Axis, PlotSpec, Series};
+use crate::report::Figure;
 use crate::twin::converge::{self, Convergence};
 use crate::twin::scenario::base_dir;
 use crate::twin::{resolve_backend, BackendChoice};
@@ -27,7 +30,7 @@ pub(super) struct ConvergeArgs {
     /// Refinement ratio of the --meshes list (element size of one level over the next).
     #[arg(long, default_value_t = 2.0)]
     ratio: f64,
-    /// Output folder for convergence.json and convergence.png [default: out/<name>_convergence].
+    /// Output folder for convergence.json, report.html and the plot [default: out/<name>_convergence].
     #[arg(short, long, value_name = "DIR")]
     out: Option<PathBuf>,
     /// Backend, overriding the scenario's.
@@ -36,7 +39,13 @@ pub(super) struct ConvergeArgs {
     /// Print convergence.json instead of the table.
     #[arg(long)]
     json: bool,
+    /// Skip report.html (and the plot it embeds).
+    #[arg(long)]
+    no_report: bool,
 }
+
+/// The file a study publishes last: a folder without it holds no complete study.
+const MARKER: &str = "convergence.json";
 
 /// Runs `organ-twin converge`.
 pub(super) fn run(a: ConvergeArgs, quiet: bool) -> Result<(), Failure> {
@@ -63,13 +72,24 @@ pub(super) fn run(a: ConvergeArgs, quiet: bool) -> Result<(), Failure> {
     let bars = Bars::new(quiet);
     let out = a.out.unwrap_or_else(|| PathBuf::from("out").join(format!("{}_convergence", scenario.name)));
     let study = converge::study(&scenario, &source, &base_dir(&a.scenario), meshes, ratio, &backend, &bars)?;
-    let mut staging = io::staging::Staging::begin(&out)?;
-    if let Some(png) = convergence_plot(&study) {
-        staging.write("convergence.png", |w| w.write_all(&png))?;
-    }
     let json = serde_json::to_string_pretty(&study).expect("study serializes");
-    staging.write("convergence.json", |w| writeln!(w, "{json}"))?;
-    staging.publish("convergence.json", |n| n == "convergence.png")?;
+    let written = (!a.no_report).then(|| {
+        let mut notes = Vec::new();
+        let figures: Vec<Figure> = convergence_plot(&study, &mut notes).into_iter().collect();
+        (crate::report::convergence::document(&study, &source, &figures, &notes), figures)
+    });
+    let mut staging = io::staging::Staging::begin(&out)?;
+    if let Some((html, figures)) = &written {
+        staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
+        for (name, bytes) in figures.iter().flat_map(|f| f.files()) {
+            staging.write(&name, |w| w.write_all(bytes))?;
+        }
+    }
+    staging.write(MARKER, |w| writeln!(w, "{json}"))?;
+    // Stale: an earlier study's plot and report this one did not write (the staging folder only
+    // removes files this run did not stage).
+    let names = staging.files().join(", ");
+    staging.publish(MARKER, |n| n == "report.html" || crate::report::is_picture_file(n))?;
     report(|w| {
         if a.json {
             return writeln!(w, "{json}");
@@ -93,13 +113,13 @@ pub(super) fn run(a: ConvergeArgs, quiet: bool) -> Result<(), Failure> {
             let ratio = q.asymptotic_ratio.map_or(String::new(), |r| format!("; asymptotic ratio {r:.3}"));
             writeln!(w, "      {}{ext}{ratio}", q.verdict)?;
         }
-        writeln!(w, "wrote {}", out.join("convergence.json").display())
+        writeln!(w, "wrote {} ({names})", out.display())
     })
 }
 
 /// Relative difference to the extrapolated value against the element size, log-log, for every
-/// quantity that converges monotonically.
-fn convergence_plot(study: &Convergence) -> Option<Vec<u8>> {
+/// quantity that converges monotonically; `None`, with a note, when none does.
+fn convergence_plot(study: &Convergence, notes: &mut Vec<String>) -> Option<Figure> {
     let series: Vec<Series> = study
         .quantities
         .iter()
@@ -120,5 +140,18 @@ fn convergence_plot(study: &Convergence) -> Option<Vec<u8>> {
         Axis::new("element size h / h0", None).log(),
         Axis::new("relative difference to the extrapolated value", None).log(),
     );
-    plot::line_plot(&spec, &series).ok().map(|p| p.png)
+    match plot::line_plot(&spec, &series) {
+        Ok(p) => Some(Figure {
+            name: "convergence".into(),
+            caption: "Relative difference of each monotonically converging quantity to its Richardson-extrapolated \
+                      value against the element size (log-log: the slope is the observed order)"
+                .into(),
+            png: p.png,
+            svg: Some(p.svg),
+        }),
+        Err(e) => {
+            notes.push(format!("no convergence plot: no quantity converges monotonically ({e})"));
+            None
+        }
+    }
 }

@@ -151,7 +151,7 @@ enum Command {
     /// idealised implant or on your mesh.
     Template(template::TemplateArgs),
     /// Mesh-convergence study: a static scenario on refined meshes; observed order, Richardson
-    /// extrapolation and GCI per quantity; writes convergence.json and convergence.png.
+    /// extrapolation and GCI per quantity; writes convergence.json, report.html and convergence.png.
     Converge(converge::ConvergeArgs),
     /// Render a picture of a result coloured by a field (PNG, offscreen on the GPU or lavapipe).
     Render(render::RenderArgs),

@@ -4,11 +4,12 @@
 //! A report is a list of [`Section`]s. Each analysis contributes its own sections from its own
 //! file ([`static_run`] for the inputs, solver, results and checks of a linear-elastic run,
 //! [`fatigue`] for a fatigue assessment, [`verification`] for the committed verification
-//! evidence), so a new analysis adds a section without touching the others. The writer only
-//! arranges them: a title block with the software version and commit, a table of contents, the
-//! sections in order. The page is also well-formed XML (every element closed), so scripts and
-//! the tests can parse it.
+//! evidence, [`convergence`] for a mesh-convergence study), so a new analysis adds a section
+//! without touching the others. The writer only arranges them: a title block with the software
+//! version and commit, a table of contents, the sections in order. The page is also well-formed
+//! XML (every element closed), so scripts and the tests can parse it.
 
+pub mod convergence;
 pub mod fatigue;
 pub mod heartbeat;
 pub mod quasi_static;
