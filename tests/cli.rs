@@ -1010,6 +1010,63 @@ point = [4.0, 0.5, 0.5]
     }
 }
 
+/// `converge` on a quasi-static inflation of a small generated Tet4 LV with a cavity: every level
+/// runs both steps and the study takes the last step's quantities (the cavity volume among them);
+/// the report says so. A heartbeat is refused, saying why, before any level is solved.
+#[test]
+fn converge_runs_a_quasi_static_scenario_and_refuses_a_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run_in(dir.path(), &["mesh", "lv", "--subdivisions", "2", "--layers", "1", "-o", "lv.msh"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let toml = r#"
+name = "lv_inflation"
+units = { length = "mm", stress = "kPa" }
+[mesh]
+file = "lv.msh"
+[[material]]
+region = "all"
+model = "neo_hookean"
+mu = 10.0
+bulk_modulus = 30.0
+[[support]]
+kind = "fixed"
+surface = "base"
+[[load]]
+name = "p"
+kind = "pressure"
+surface = "endo"
+value = 1.0
+follower = true
+[[cavity]]
+name = "lv"
+surface = "endo"
+[analysis]
+kind = "quasi_static"
+steps = 2
+[solver]
+backend = "cpu"
+"#;
+    std::fs::write(dir.path().join("lv.toml"), toml).unwrap();
+    let o = run_in(dir.path(), &["converge", "lv.toml", "-o", "c", "--json", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");
+    assert_eq!(v["analysis"], "quasi_static");
+    let names: Vec<&str> = v["quantities"].as_array().unwrap().iter().map(|q| q["name"].as_str().unwrap()).collect();
+    for name in ["volume of cavity lv", "max |u|", "min det F", "max det F", "max von Mises (cell)"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    let volume = v["quantities"].as_array().unwrap().iter().find(|q| q["name"] == "volume of cavity lv").unwrap();
+    assert_eq!(volume["unit"], "mL");
+    assert_eq!(volume["values"].as_array().unwrap().len(), 3);
+    let html = std::fs::read_to_string(dir.path().join("c/report.html")).unwrap();
+    check_report(&html, &["levels", "quantities", "method", "verification"]);
+    assert!(html.contains("quantities are those of the last step"), "no quasi-static note");
+    let o = run(&["converge", &scenario("lv_heartbeat.toml"), "-o", dir.path().join("hb").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not a heartbeat") && stderr(&o).contains("calibrated"), "{}", stderr(&o));
+    assert!(!dir.path().join("hb").exists());
+}
+
 /// A patient scenario beside a small generated LV (`lv.msh`), with `patient` appended.
 fn patient_scenario(dir: &std::path::Path, patient: &str) -> PathBuf {
     let o = run_in(dir, &["mesh", "lv", "--subdivisions", "3", "--layers", "1", "-o", "lv.msh"]);

@@ -19,7 +19,8 @@ use crate::twin::{resolve_backend, BackendChoice};
 /// The arguments of `organ-twin converge`.
 #[derive(Args, Debug)]
 pub(super) struct ConvergeArgs {
-    /// Scenario file (a static scenario; with [fatigue], its safety factor is a quantity too).
+    /// Scenario file: static (with [fatigue], its safety factor is a quantity too) or quasi-static
+    /// (the quantities at its last step); a heartbeat is refused.
     scenario: PathBuf,
     /// Mesh levels: the scenario's mesh and LEVELS − 1 uniform refinements (each 8× the cells).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(3..=6))]
@@ -50,12 +51,7 @@ const MARKER: &str = "convergence.json";
 /// Runs `organ-twin converge`.
 pub(super) fn run(a: ConvergeArgs, quiet: bool) -> Result<(), Failure> {
     let (scenario, mesh, source) = load(Some(&a.scenario), quiet)?;
-    if scenario.analysis_kind() != crate::twin::analysis::AnalysisKind::Static {
-        return Err(Failure {
-            code: super::EXIT_DATA,
-            message: format!("{source}: converge runs static (linear-elastic) scenarios; this one is quasi-static"),
-        });
-    }
+    converge::check_analysis(&scenario, &source)?;
     let (meshes, ratio) = if a.meshes.is_empty() {
         (converge::refined_meshes(mesh, a.levels as usize, &source)?, 2.0)
     } else {

@@ -150,8 +150,9 @@ enum Command {
     /// Write a ready fatigue-test scenario for a standard (ISO 14801, ISO 7206-4), on a generated
     /// idealised implant or on your mesh.
     Template(template::TemplateArgs),
-    /// Mesh-convergence study: a static scenario on refined meshes; observed order, Richardson
-    /// extrapolation and GCI per quantity; writes convergence.json, report.html and convergence.png.
+    /// Mesh-convergence study: a static or quasi-static scenario on refined meshes; observed order,
+    /// Richardson extrapolation and GCI per quantity; writes convergence.json, report.html and
+    /// convergence.png.
     Converge(converge::ConvergeArgs),
     /// Render a picture of a result coloured by a field (PNG, offscreen on the GPU or lavapipe).
     Render(render::RenderArgs),

@@ -32,7 +32,9 @@ impl From<ScenarioError> for Failure {
             ScenarioError::Io { .. } => EXIT_NO_INPUT,
             ScenarioError::Mesh(m) if m.is_io() => EXIT_NO_INPUT,
             ScenarioError::Solve { source: SolveError::Gpu(_), .. } => EXIT_UNAVAILABLE,
-            ScenarioError::Solve { .. } | ScenarioError::Inaccurate { .. } => EXIT_SOLVE,
+            ScenarioError::Solve { .. } | ScenarioError::Inaccurate { .. } | ScenarioError::Stopped { .. } => {
+                EXIT_SOLVE
+            }
             ScenarioError::Backend(_) => EXIT_UNAVAILABLE,
             ScenarioError::Write(_) => EXIT_CANT_CREATE,
             _ => EXIT_DATA,

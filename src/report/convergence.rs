@@ -37,6 +37,13 @@ pub fn levels(study: &Convergence) -> Section {
 /// and the plot.
 pub fn quantities(study: &Convergence, figures: &[Figure], notes: &[String]) -> Section {
     let mut s = Section::new("quantities", "Quantities of interest");
+    if study.analysis == "quasi_static" {
+        s.paragraph(
+            "A quasi-static (finite-strain) scenario: every level ran all its load steps, and the quantities are those \
+             of the last step (cavity volumes, probe displacements, peaks of the displacement and of the cell \
+             stresses, and the range of det F at the quadrature points).",
+        );
+    }
     let mut headers: Vec<String> = vec!["quantity".into(), "unit".into()];
     headers.extend((1..=study.levels.len()).map(|k| format!("level {k}")));
     headers.extend(["order p".into(), "extrapolated".into(), "GCI fine".into(), "asymptotic ratio".into()]);
@@ -96,7 +103,7 @@ pub fn document(study: &Convergence, source: &str, figures: &[Figure], notes: &[
         vec![levels(study), quantities(study, figures, notes), method(study), super::verification::section()];
     super::render(
         &format!("organ-twin convergence study: {}", study.scenario),
-        &format!("Scenario {source}, {} mesh levels", study.levels.len()),
+        &format!("Scenario {source} ({}), {} mesh levels", study.analysis.replace('_', "-"), study.levels.len()),
         &sections,
     )
 }
@@ -117,6 +124,7 @@ mod tests {
         };
         let study = Convergence {
             scenario: "s".into(),
+            analysis: "static".into(),
             ratio: 2.0,
             levels: vec![level(0), level(1), level(2)],
             quantities: vec![quantity("f".into(), "mm".into(), vec![11.0, 10.25, 10.0625], 2.0)],

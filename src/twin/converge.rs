@@ -1,13 +1,19 @@
-//! Calculation verification: a static scenario solved on systematically refined meshes, and for
-//! each quantity of interest the observed order of accuracy, the Richardson-extrapolated value
-//! and Roache's Grid Convergence Index, in numbered steps:
+//! Calculation verification: a static or quasi-static scenario solved on systematically refined
+//! meshes, and for each quantity of interest the observed order of accuracy, the
+//! Richardson-extrapolated value and Roache's Grid Convergence Index, in numbered steps:
 //!
 //! 1. the meshes: the scenario's own, refined uniformly (every tet into eight, ratio r = 2,
 //!    [`crate::mesh::refine`]) to the number of levels asked, or a list the caller gives (with its
 //!    ratio);
-//! 2. solve the scenario on each (a fatigue scenario runs its assessment too);
-//! 3. the quantities: every probe's displacement magnitude, the strain energy, the largest
-//!    displacement, the peak nodal von Mises stress and, for fatigue, the smallest safety factor;
+//! 2. solve the scenario on each: a static one (a fatigue scenario runs its assessment too), or
+//!    every load step of a quasi-static (finite-strain) one, which must reach its last step on
+//!    every level;
+//! 3. the quantities: for a static scenario every probe's displacement magnitude, the strain
+//!    energy, the largest displacement, the peak nodal von Mises stress and, for fatigue, the
+//!    smallest safety factor; for a quasi-static one, at its last step, every cavity's volume,
+//!    every probe's displacement magnitude, the largest displacement, the smallest and largest
+//!    `det F` at a quadrature point, the peak cell von Mises stress and, when the scenario has
+//!    `[fibers]`, the peak fibre stress `|σ_ff|`;
 //! 4. on the three finest levels (f₃ coarse, f₂, f₁ fine), with `ε₃₂ = f₃ − f₂`, `ε₂₁ = f₂ − f₁`:
 //!    the observed order `p = ln(ε₃₂ / ε₂₁) / ln r`, the extrapolated value
 //!    `f_ext = f₁ − ε₂₁ / (rᵖ − 1)`, `GCI₁₂ = F_s |ε₂₁ / f₁| / (rᵖ − 1)` with the safety factor
@@ -17,15 +23,22 @@
 //!
 //! A peak stress at a re-entrant corner or a clamp grows under refinement (a singularity): its
 //! verdict says it does not converge, which is the information an analyst needs.
+//!
+//! A heartbeat is refused: its stiffness is calibrated to the patient's volume on each mesh (so
+//! the calibration absorbs the discretisation error the study means to measure) and its beat
+//! couples the mesh to a circulation and valve events; study its passive inflation as a
+//! quasi-static scenario on the same mesh instead.
 
 use std::path::Path;
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::analysis::AnalysisKind;
+use super::quasi_static::{QuasiStatic, StepOutput};
 use super::scenario::Scenario;
 use super::{fatigue, Problem, ScenarioError};
-use crate::mesh::{refine, Mesh};
+use crate::mesh::{refine, Field, Mesh};
 use crate::progress::Progress;
 use crate::solve::Backend;
 
@@ -73,6 +86,8 @@ pub struct Quantity {
 pub struct Convergence {
     /// Scenario name.
     pub scenario: String,
+    /// `"static"` or `"quasi_static"` (then the quantities are the last step's).
+    pub analysis: String,
     /// Refinement ratio.
     pub ratio: f64,
     /// The levels, coarse to fine.
@@ -95,6 +110,26 @@ pub fn refined_meshes(mesh: Mesh, levels: usize, source: &str) -> Result<Vec<Mes
     Ok(out)
 }
 
+/// Whether `scenario`'s analysis can be studied: static and quasi-static can, a heartbeat cannot
+/// (see the module docs).
+pub fn check_analysis(scenario: &Scenario, source: &str) -> Result<(), ScenarioError> {
+    match scenario.analysis_kind() {
+        AnalysisKind::Heartbeat => Err(ScenarioError::Invalid {
+            source_name: source.into(),
+            entry: "analysis".into(),
+            message: "converge runs static and quasi-static scenarios, not a heartbeat: the stiffness calibrated to \
+                      the patient's volume on each mesh would absorb the discretisation error the study measures, and \
+                      the beat's valve events and circulation move with it; run converge on the passive inflation \
+                      (kind = \"quasi_static\" on the same mesh) instead"
+                .into(),
+        }),
+        AnalysisKind::Static | AnalysisKind::QuasiStatic => Ok(()),
+    }
+}
+
+/// A quantity's name, unit and value on one level.
+type Value = (String, String, f64);
+
 /// Steps 2–4 on `meshes` (coarse to fine, element size shrinking by `ratio` per level).
 pub fn study(
     scenario: &Scenario,
@@ -106,13 +141,14 @@ pub fn study(
     progress: &dyn Progress,
 ) -> Result<Convergence, ScenarioError> {
     let bad = |m: String| ScenarioError::Invalid { source_name: source.into(), entry: "converge".into(), message: m };
+    check_analysis(scenario, source)?;
     if meshes.len() < 3 {
         return Err(bad(format!("{} mesh level(s): a convergence study needs at least 3", meshes.len())));
     }
     if !(ratio.is_finite() && ratio > 1.0) {
         return Err(bad(format!("refinement ratio {ratio} must be a number > 1")));
     }
-    let units = scenario.units.names();
+    let quasi_static = scenario.analysis_kind() == AnalysisKind::QuasiStatic;
     let mut levels = Vec::new();
     let mut table: Vec<(String, String, Vec<f64>)> = Vec::new();
     let n = meshes.len();
@@ -120,30 +156,23 @@ pub fn study(
         progress.stage(&format!("level {}/{n}", k + 1), None);
         let start = Instant::now();
         let (cells, nodes) = (mesh.cell_count(), mesh.nodes().len());
-        let problem = Problem::build(scenario.clone(), mesh, source, progress)?;
-        let solution = match scenario.fatigue {
-            Some(_) => fatigue::run(&problem, base, backend, progress)?.solution,
-            None => problem.solve(backend, progress)?,
+        let solved = if quasi_static {
+            quasi_static_level(scenario, mesh, source, backend, progress).map_err(|e| match e {
+                ScenarioError::Stopped { source_name, message } => ScenarioError::Stopped {
+                    source_name,
+                    message: format!(
+                        "level {} of {n} ({cells} cells): {message}; a convergence study needs every level to reach \
+                         the last step",
+                        k + 1
+                    ),
+                },
+                other => other,
+            })
+        } else {
+            static_level(scenario, mesh, source, base, backend, progress)
         };
         progress.finish();
-        let s = &solution.summary;
-        let mut values: Vec<(String, String, f64)> = s
-            .probes
-            .iter()
-            .map(|(name, p)| {
-                (
-                    format!("|u| at probe {name}"),
-                    units.0.clone(),
-                    p.displacement.iter().map(|c| c * c).sum::<f64>().sqrt(),
-                )
-            })
-            .collect();
-        values.push(("strain energy".into(), units.3.clone(), s.strain_energy));
-        values.push(("max |u|".into(), units.0.clone(), s.max_displacement));
-        values.push(("max von Mises (nodal)".into(), units.1.clone(), s.max_von_mises));
-        if let Some(f) = &s.fatigue {
-            values.push(("min fatigue safety factor".into(), "-".into(), f.min_safety_factor));
-        }
+        let (dofs, values) = solved?;
         for (name, unit, v) in values {
             match table.iter_mut().find(|(n, _, _)| *n == name) {
                 Some(row) => row.2.push(v),
@@ -153,13 +182,105 @@ pub fn study(
         levels.push(Level {
             cells,
             nodes,
-            dofs: s.mesh.dofs,
+            dofs,
             relative_size: ratio.powi(-(k as i32)),
             seconds: start.elapsed().as_secs_f64(),
         });
     }
+    // A quantity missing on a level (a probe that fell outside a regenerated mesh) is left out.
+    table.retain(|(_, _, values)| values.len() == n);
     let quantities = table.into_iter().map(|(name, unit, values)| quantity(name, unit, values, ratio)).collect();
-    Ok(Convergence { scenario: scenario.name.clone(), ratio, levels, quantities })
+    let analysis = if quasi_static { "quasi_static" } else { "static" };
+    Ok(Convergence { scenario: scenario.name.clone(), analysis: analysis.into(), ratio, levels, quantities })
+}
+
+/// Steps 2–3 of a static scenario on one mesh: its DOFs and quantities.
+fn static_level(
+    scenario: &Scenario,
+    mesh: Mesh,
+    source: &str,
+    base: &Path,
+    backend: &Backend,
+    progress: &dyn Progress,
+) -> Result<(usize, Vec<Value>), ScenarioError> {
+    let units = scenario.units.names();
+    let problem = Problem::build(scenario.clone(), mesh, source, progress)?;
+    let solution = match scenario.fatigue {
+        Some(_) => fatigue::run(&problem, base, backend, progress)?.solution,
+        None => problem.solve(backend, progress)?,
+    };
+    let s = &solution.summary;
+    let mut values: Vec<Value> = s
+        .probes
+        .iter()
+        .map(|(name, p)| (format!("|u| at probe {name}"), units.0.clone(), norm(&p.displacement)))
+        .collect();
+    values.push(("strain energy".into(), units.3.clone(), s.strain_energy));
+    values.push(("max |u|".into(), units.0.clone(), s.max_displacement));
+    values.push(("max von Mises (nodal)".into(), units.1.clone(), s.max_von_mises));
+    if let Some(f) = &s.fatigue {
+        values.push(("min fatigue safety factor".into(), "-".into(), f.min_safety_factor));
+    }
+    Ok((s.mesh.dofs, values))
+}
+
+/// Steps 2–3 of a quasi-static scenario on one mesh: every load step, then the last step's
+/// quantities (a run that stops early is [`ScenarioError::Stopped`]).
+fn quasi_static_level(
+    scenario: &Scenario,
+    mesh: Mesh,
+    source: &str,
+    backend: &Backend,
+    progress: &dyn Progress,
+) -> Result<(usize, Vec<Value>), ScenarioError> {
+    let (length, stress, ..) = scenario.units.names();
+    let analysis = QuasiStatic::build(scenario.clone(), mesh, source)?;
+    // The peaks of the latest converged step's fields: max |u|, von Mises, |σ_ff|.
+    let mut peaks = [0.0f64; 3];
+    let outcome = analysis.run(backend, progress, &mut |step: &StepOutput<'_>| {
+        peaks = [
+            field_peak(&step.point_fields, "displacement"),
+            field_peak(&step.cell_fields, "von_mises"),
+            field_peak(&step.cell_fields, "sigma_ff"),
+        ];
+        Ok(())
+    })?;
+    if let Some(message) = outcome.failure {
+        return Err(ScenarioError::Stopped { source_name: source.into(), message });
+    }
+    let s = &outcome.summary;
+    let Some(last) = s.steps.last() else {
+        return Err(ScenarioError::Stopped { source_name: source.into(), message: "no load step was solved".into() });
+    };
+    let mut values: Vec<Value> = last
+        .cavities
+        .iter()
+        .map(|(name, c)| match c.volume_ml {
+            Some(ml) => (format!("volume of cavity {name}"), "mL".into(), ml),
+            None => (format!("volume of cavity {name}"), format!("{length}³"), c.volume),
+        })
+        .collect();
+    values.extend(
+        last.probes.iter().map(|(name, p)| (format!("|u| at probe {name}"), length.clone(), norm(&p.displacement))),
+    );
+    values.push(("max |u|".into(), length.clone(), peaks[0]));
+    values.push(("min det F".into(), "-".into(), last.min_j));
+    values.push(("max det F".into(), "-".into(), last.max_j));
+    values.push(("max von Mises (cell)".into(), stress.clone(), peaks[1]));
+    if scenario.fibres.is_some() {
+        values.push(("max |σ_ff| (cell)".into(), stress, peaks[2]));
+    }
+    Ok((s.mesh.dofs, values))
+}
+
+/// The largest magnitude of field `name` (vectors by their length; 0 when absent).
+fn field_peak(fields: &[Field], name: &str) -> f64 {
+    let Some(f) = fields.iter().find(|f| f.name == name) else { return 0.0 };
+    f.values.chunks(f.components.max(1)).map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(0.0, f64::max)
+}
+
+fn norm(v: &[f64; 3]) -> f64 {
+    v.iter().map(|c| c * c).sum::<f64>().sqrt()
 }
 
 /// Step 4 for one quantity.

@@ -115,6 +115,15 @@ pub enum ScenarioError {
         /// The figures and what to do.
         message: String,
     },
+    /// A finite-strain analysis stopped before its last step where a caller needs them all (a
+    /// convergence study's level).
+    #[error("{source_name}: {message}")]
+    Stopped {
+        /// Scenario file.
+        source_name: String,
+        /// Where it stopped and why.
+        message: String,
+    },
     /// The backend cannot run here.
     #[error("{0}")]
     Backend(String),

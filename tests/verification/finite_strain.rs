@@ -118,7 +118,8 @@ fn finite_strain_patch_test() {
     assert!(err < 1e-10, "patch test: max nodal error {err:.2e} after {} Newton iterations", report.iterations);
 }
 
-const SPHERE: &str = r#"
+/// The thick-walled sphere (A = 7 mm, B = 10 mm) inflated to 3 kPa (also `converge.rs`).
+pub const SPHERE: &str = r#"
 name = "sphere"
 units = { length = "mm", stress = "kPa" }
 [mesh]
@@ -158,7 +159,7 @@ fn sphere_pressure(mu: f64, la: f64) -> f64 {
 }
 
 /// The inner stretch at pressure `p` (bisection below the pressure maximum at λ = 1.5715).
-fn sphere_stretch(mu: f64, p: f64) -> f64 {
+pub fn sphere_stretch(mu: f64, p: f64) -> f64 {
     let (mut lo, mut hi) = (1.0, 1.5715);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
