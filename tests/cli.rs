@@ -286,6 +286,59 @@ fn run_on_the_gpu_reports_the_adapter_and_matches_the_cpu() {
     }
 }
 
+/// `run --cross-check` on lavapipe: summary.json's cross_check (the GPU solve against the CPU
+/// direct one, passed), the report's solver section and checks show it; `[solver] cross_check =
+/// true` does the same for a CPU CG run; a finite-strain scenario refuses it (exit 65).
+#[test]
+fn run_cross_check_compares_the_gpu_solve_with_the_cpu_direct_one() {
+    if !gpu_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("gpu");
+    let o = run(&[
+        "run",
+        &scenario("implant_in_bone.toml"),
+        "--backend",
+        "gpu",
+        "--cross-check",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("cross-check    gpu cg/block_jacobi"), "{}", stdout(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let c = &v["cross_check"];
+    assert_eq!(c["passed"], true, "{c}");
+    assert!(c["solved"].as_str().unwrap().starts_with("gpu"), "{c}");
+    // Measured 9.7e-11 against a tolerance of 1000 × rtol 1e-10.
+    assert!(c["displacement_difference"].as_f64().unwrap() < 1e-9, "{c}");
+    assert!(c["von_mises_difference"].as_f64().unwrap() < 1e-9, "{c}");
+    assert!((c["tolerance"].as_f64().unwrap() - 1e-7).abs() < 1e-20, "{c}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    check_report(&html, &["inputs", "solver", "results", "checks", "verification"]);
+    assert!(html.contains("Cross-check against the CPU reference") && html.contains("against the CPU direct solve"));
+    let toml = implant_scenario(dir.path(), "s.toml", |t| t.replace("[solver]", "[solver]\ncross_check = true"));
+    let o = run(&[
+        "run",
+        toml.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--json",
+        "--no-report",
+        "-o",
+        dir.path().join("cpu").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["cross_check"]["passed"], true, "{}", v["cross_check"]);
+    assert!(v["cross_check"]["solved"].as_str().unwrap().starts_with("cpu cg"));
+    let o = run(&["run", &scenario("land_p1.toml"), "--cross-check", "-o", dir.path().join("qs").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(65), "{}", stderr(&o));
+    assert!(stderr(&o).contains("finite-strain"), "{}", stderr(&o));
+}
+
 #[test]
 fn gpu_info_and_bench_report_json() {
     if !gpu_present() {

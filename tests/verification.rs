@@ -45,6 +45,9 @@ mod gpu_kernels;
 #[path = "verification/gpu_solver.rs"]
 mod gpu_solver;
 
+#[path = "verification/cross_check.rs"]
+mod cross_check;
+
 #[path = "verification/amg.rs"]
 mod amg;
 

@@ -72,6 +72,10 @@ enum Command {
         /// Skip report.html (and the pictures it embeds).
         #[arg(long)]
         no_report: bool,
+        /// Static runs: solve again on the CPU by the direct solver and compare (summary.json's
+        /// cross_check and the report's solver section), as [solver] cross_check = true does.
+        #[arg(long)]
+        cross_check: bool,
     },
     /// Write the reduced stiffness K and load f (Matrix Market) and the DOF map for external solvers.
     ExportSystem {
@@ -283,9 +287,9 @@ fn report(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) ->
 
 fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => run::run(None, None, None, false, cli.quiet, true),
-        Some(Command::Run { scenario, out, backend, json, no_report }) => {
-            run::run(scenario.as_deref(), out, backend, json, cli.quiet, !no_report)
+        None => run::run(None, None, None, false, cli.quiet, true, false),
+        Some(Command::Run { scenario, out, backend, json, no_report, cross_check }) => {
+            run::run(scenario.as_deref(), out, backend, json, cli.quiet, !no_report, cross_check)
         }
         Some(Command::ExportSystem { scenario, out }) => run::export(&scenario, &out, cli.quiet),
         Some(Command::Info { mesh, json, fix_orientation }) => {

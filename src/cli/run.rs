@@ -190,8 +190,20 @@ pub fn run(
     json: bool,
     quiet: bool,
     with_report: bool,
+    cross_check: bool,
 ) -> Result<(), Failure> {
-    let (scenario, mesh, source) = load(path, quiet)?;
+    let (mut scenario, mesh, source) = load(path, quiet)?;
+    scenario.solver.cross_check |= cross_check;
+    if scenario.solver.cross_check && (scenario.analysis_kind() != AnalysisKind::Static || scenario.fatigue.is_some()) {
+        return Err(Failure {
+            code: EXIT_DATA,
+            message: format!(
+                "{source}: the cross-check (--cross-check, solver.cross_check) compares the one linear solve of a static \
+                 run with the CPU direct solve; this scenario is {}",
+                if scenario.fatigue.is_some() { "a fatigue assessment (several load cases)" } else { "finite-strain" }
+            ),
+        });
+    }
     let choice = backend.unwrap_or(scenario.solver.backend);
     if choice == BackendChoice::Gpu && scenario.solver.method == Some(crate::solve::Method::Direct) {
         return Err(Failure {
@@ -222,7 +234,10 @@ pub fn run(
     }
     let computed = Problem::build(scenario, mesh, &source, &bars)
         .and_then(|problem| problem.solve(&backend, &bars).map(|solution| (problem, solution)));
-    let (problem, solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
+    let (problem, mut solution) = computed.map_err(|e| earlier_note(e.into(), &out))?;
+    if problem.scenario().solver.cross_check {
+        add_cross_check(&problem, &mut solution, &bars, quiet).map_err(|f| earlier_note(f, &out))?;
+    }
     super::warn(quiet, &solution.summary.warnings);
     let html = with_report.then(|| {
         let figures = super::pictures::static_run(&problem, &solution, &backend);
@@ -234,6 +249,21 @@ pub fn run(
     let summary_json = serde_json::to_string_pretty(&solution.summary).expect("summary serializes");
     let order = probe_order(problem.scenario());
     report(|w| if json { writeln!(w, "{summary_json}") } else { write_human(w, &solution, &order, &out) })
+}
+
+/// The cross-check of a static run's solve against the CPU direct reference, into its summary
+/// (a difference above the tolerance is a warning); a run solved by the CPU direct solver is its
+/// own reference, and says so.
+fn add_cross_check(problem: &Problem, solution: &mut Solution, bars: &Bars, quiet: bool) -> Result<(), Failure> {
+    let v = &solution.summary.solver;
+    if v.backend == "cpu" && v.method == crate::solve::Method::Direct.name() {
+        super::warn_note(quiet, Some("no cross-check: the run's solve is the CPU direct reference itself"));
+        return Ok(());
+    }
+    let (check, warning) = crate::twin::cross_check::cross_check(problem, solution, bars)?;
+    solution.summary.warnings.extend(warning);
+    solution.summary.cross_check = Some(check);
+    Ok(())
 }
 
 /// The CG residual history of a static run (`iteration,relative_residual`, the recurrence
@@ -340,6 +370,18 @@ fn write_human(w: &mut dyn std::io::Write, solution: &Solution, order: &[String]
     write_pins(w, &s.pins)?;
     for (name, p) in order.iter().filter_map(|n| s.probes.get(n).map(|p| (n, p))) {
         writeln!(w, "  probe          {name} at {:?}: u = {} {}", p.point, v3(&p.displacement), u.length)?;
+    }
+    if let Some(c) = &s.cross_check {
+        writeln!(
+            w,
+            "  cross-check    {} vs {}: max |du|/max |u| {:.2e}, peak von Mises {:.2e} (tolerance {:.1e}: {})",
+            c.solved,
+            c.reference,
+            c.displacement_difference,
+            c.von_mises_difference,
+            c.tolerance,
+            if c.passed { "pass" } else { "CHECK" }
+        )?;
     }
     let residuals = if solution.report.history.is_empty() { "" } else { ", residuals.csv" };
     writeln!(w, "wrote {} (result.vtu, summary.json{residuals} and, unless --no-report, report.html)", out.display())

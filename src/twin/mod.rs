@@ -19,6 +19,7 @@
 //! | [`load_cases`] | every load solved once as a unit load case, for superposition |
 //! | [`summary`] | `summary.json` |
 //! | [`converge`] | mesh-convergence studies: observed order, Richardson extrapolation, GCI |
+//! | [`cross_check`] | a static run's solve against the CPU direct reference |
 //! | [`template`] | ISO 14801 and ISO 7206-4 fatigue-test scenarios |
 //! | [`unload`] | the unloaded reference geometry of an imaged ventricle (backward displacement) |
 //! | [`klotz`] | the Klotz et al. 2006 end-diastolic pressure–volume relation |
@@ -29,6 +30,7 @@ pub mod analysis;
 pub mod benchmark;
 pub mod calibrate;
 pub mod converge;
+pub mod cross_check;
 pub mod fatigue;
 pub mod fatigue_spec;
 pub mod fatigue_summary;

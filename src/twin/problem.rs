@@ -237,13 +237,36 @@ impl Problem {
             rtol: spec.rtol,
             max_iterations: spec.max_iterations,
         };
+        self.solve_with(&params, backend, progress)
+    }
+
+    /// Steps 7–8 on the CPU by the sparse direct solver (Cholesky): the reference a run's own
+    /// solve is checked against ([`super::cross_check`]).
+    pub fn solve_reference(&self, progress: &dyn Progress) -> Result<Solution, ScenarioError> {
+        let spec = &self.scenario.solver;
+        let params = SolveParams {
+            method: solve::Method::Direct,
+            preconditioner: solve::PreconditionerKind::default(),
+            rtol: spec.rtol,
+            max_iterations: spec.max_iterations,
+        };
+        self.solve_with(&params, &Backend::Cpu, progress)
+    }
+
+    /// Steps 7–8 with `params` on `backend`.
+    fn solve_with(
+        &self,
+        params: &SolveParams,
+        backend: &Backend,
+        progress: &dyn Progress,
+    ) -> Result<Solution, ScenarioError> {
         // 7. Supports and solve, starting from the prescribed values.
         let (a, b) = self.constrained_system();
         let n = b.len();
         let mut x = self.bc.lifting(n);
         let nullspace = (params.preconditioner == solve::PreconditionerKind::Amg).then(|| self.near_nullspace());
         let hints = solve::SolveHints { nullspace: nullspace.as_ref(), ..Default::default() };
-        let report = solve::solve_with(&a, &b, &mut x, &params, backend, progress, &hints)
+        let report = solve::solve_with(&a, &b, &mut x, params, backend, progress, &hints)
             .map_err(|e| ScenarioError::Solve { source_name: self.source.clone(), source: e })?;
         // 8. The accuracy check, then the results.
         let mut warnings = self.accuracy(&a, &b, &x, &report)?;
@@ -386,6 +409,7 @@ impl Problem {
             warnings: strain_warning(&cells.strain).into_iter().collect(),
             probes,
             fatigue: None,
+            cross_check: None,
         };
         let mut summary = summary;
         let imbalance = summary.load_imbalance();

@@ -565,6 +565,10 @@ pub struct SolverSpec {
     /// CG iteration limit.
     #[serde(default = "default_max_iterations")]
     pub max_iterations: usize,
+    /// After a static solve, solve again on the CPU by the direct solver and compare
+    /// ([`super::cross_check`]; also `organ-twin run --cross-check`).
+    #[serde(default)]
+    pub cross_check: bool,
 }
 
 fn default_rtol() -> f64 {
@@ -583,6 +587,7 @@ impl Default for SolverSpec {
             preconditioner: Default::default(),
             rtol: default_rtol(),
             max_iterations: default_max_iterations(),
+            cross_check: false,
         }
     }
 }

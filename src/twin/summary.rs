@@ -122,6 +122,9 @@ pub struct Summary {
     /// The fatigue assessment, when the scenario has a `[fatigue]` table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fatigue: Option<super::fatigue_summary::FatigueSummary>,
+    /// The run's solve against the CPU direct reference (`--cross-check`), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_check: Option<CrossCheckSummary>,
 }
 
 impl Summary {
@@ -170,6 +173,25 @@ pub struct CavityState {
     pub volume_ml: Option<f64>,
     /// The cavity's pressure load at this step (stress unit), when it has one.
     pub pressure: Option<f64>,
+}
+
+/// A static run's solve against the CPU direct reference ([`super::cross_check`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrossCheckSummary {
+    /// What solved the run (backend, method, preconditioner, precision).
+    pub solved: String,
+    /// What solved the reference (`cpu direct (sparse Cholesky), f64`).
+    pub reference: String,
+    /// `max |u_run − u_ref| / max |u_ref|` over the nodes (vector lengths).
+    pub displacement_difference: f64,
+    /// `|max σ_vM,run − max σ_vM,ref| / max σ_vM,ref` of the peak nodal von Mises stress.
+    pub von_mises_difference: f64,
+    /// The largest difference a correct solve leaves ([`super::cross_check::tolerance`]).
+    pub tolerance: f64,
+    /// Both differences within the tolerance.
+    pub passed: bool,
+    /// Time of the reference solve (s).
+    pub seconds: f64,
 }
 
 /// One converged step of a quasi-static analysis.
