@@ -1063,13 +1063,10 @@ point = [4.0, 0.5, 0.5]
     }
 }
 
-/// `converge` on a quasi-static inflation of a small generated Tet4 LV with a cavity: every level
-/// runs both steps and the study takes the last step's quantities (the cavity volume among them);
-/// the report says so. A heartbeat is refused, saying why, before any level is solved.
-#[test]
-fn converge_runs_a_quasi_static_scenario_and_refuses_a_heartbeat() {
-    let dir = tempfile::tempdir().unwrap();
-    let o = run_in(dir.path(), &["mesh", "lv", "--subdivisions", "2", "--layers", "1", "-o", "lv.msh"]);
+/// A two-step quasi-static inflation of a small generated Tet4 LV with a cavity, as `lv.toml`
+/// (beside its `lv.msh`) in `dir`.
+fn lv_inflation(dir: &std::path::Path) {
+    let o = run_in(dir, &["mesh", "lv", "--subdivisions", "2", "--layers", "1", "-o", "lv.msh"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let toml = r#"
 name = "lv_inflation"
@@ -1099,7 +1096,38 @@ steps = 2
 [solver]
 backend = "cpu"
 "#;
-    std::fs::write(dir.path().join("lv.toml"), toml).unwrap();
+    std::fs::write(dir.join("lv.toml"), toml).unwrap();
+}
+
+/// A quasi-static run's report comes with its plots as PNG and SVG; `--no-report` into the same
+/// folder removes them all.
+#[test]
+fn a_quasi_static_run_without_a_report_removes_the_earlier_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    lv_inflation(dir.path());
+    let o = run_in(dir.path(), &["run", "lv.toml", "-o", "r", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.path().join("r");
+    for file in ["report.html", "pressure_volume.png", "pressure_volume.svg", "newton_convergence.svg"] {
+        assert!(out.join(file).is_file(), "{file} missing");
+    }
+    let o = run_in(dir.path(), &["run", "lv.toml", "-o", "r", "-q", "--no-report"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n == "report.html" || n.ends_with(".png") || n.ends_with(".svg"))
+        .collect();
+    assert!(left.is_empty(), "left by the earlier run: {left:?}");
+}
+
+/// `converge` on a quasi-static inflation of a small generated Tet4 LV with a cavity: every level
+/// runs both steps and the study takes the last step's quantities (the cavity volume among them);
+/// the report says so. A heartbeat is refused, saying why, before any level is solved.
+#[test]
+fn converge_runs_a_quasi_static_scenario_and_refuses_a_heartbeat() {
+    let dir = tempfile::tempdir().unwrap();
+    lv_inflation(dir.path());
     let o = run_in(dir.path(), &["converge", "lv.toml", "-o", "c", "--json", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("valid JSON");

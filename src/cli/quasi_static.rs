@@ -51,7 +51,7 @@ pub fn run(
     write_tables(summary, &mut staging).map_err(|f| earlier_note(f, out))?;
     let is_step = |name: &str| {
         (name.starts_with("step_") && name.ends_with(".vtu"))
-            || (!with_report && (name == "report.html" || name.ends_with(".png")))
+            || (!with_report && (name == "report.html" || crate::report::is_picture_file(name)))
     };
     staging.publish(MARKER, is_step).map_err(|e| earlier_note(e.into(), out))?;
     let text = serde_json::to_string_pretty(summary).expect("summary serializes");
