@@ -128,7 +128,8 @@ fn convergence_plot(study: &Convergence, notes: &mut Vec<String>) -> Option<Figu
                 .map(|(v, l)| (l.relative_size, ((v - ext) / ext).abs()))
                 .filter(|(_, e)| *e > 0.0)
                 .collect();
-            Some(Series::line(format!("{} (p = {:.2})", q.name, q.order.unwrap_or(f64::NAN)), points))
+            let label = format!("{} (p = {:.2})", q.name, q.order.unwrap_or(f64::NAN));
+            Some(Series { label, points, mark: plot::Mark::LinePoints })
         })
         .collect();
     let spec = PlotSpec::new(

@@ -68,7 +68,7 @@ pub fn run(
             staging.write(&name, |w| w.write_all(bytes))?;
         }
         if with_report {
-            let html = crate::report::heartbeat::document(s, &figures);
+            let html = crate::report::heartbeat::document(s, heartbeat.analysis().source(), &figures);
             staging.write("report.html", |w| w.write_all(html.as_bytes()))?;
         }
         staging.write(MARKER, |w| {

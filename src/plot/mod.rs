@@ -1,5 +1,6 @@
 //! Plots for reports, as PNG and SVG from one description: line and scatter plots of several
-//! series (labelled axes with units, optional log axes, a legend) and histograms.
+//! series (labelled axes with units, optional log axes, a legend in the corner that hides the
+//! fewest of the lines' points) and histograms.
 //!
 //! They are drawn with `plotters`; its text goes through `ab_glyph` with the embedded font of
 //! [`crate::render::text`] (registered as `sans-serif` on first use), so plots need no system
@@ -323,9 +324,19 @@ where
         }
     }
     if legend {
+        let corner = match content {
+            Content::Lines(series) => legend_corner(series.iter().map(|s| mapped(spec, s).collect()).collect(), xr, yr),
+            Content::Bars { .. } => Corner::UpperRight,
+        };
+        let position = match corner {
+            Corner::UpperRight => SeriesLabelPosition::UpperRight,
+            Corner::UpperLeft => SeriesLabelPosition::UpperLeft,
+            Corner::LowerRight => SeriesLabelPosition::LowerRight,
+            Corner::LowerLeft => SeriesLabelPosition::LowerLeft,
+        };
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(position)
             .label_font(("sans-serif", 13))
             .background_style(WHITE.mix(0.85))
             .border_style(RGBColor(120, 120, 120))
@@ -333,6 +344,50 @@ where
     }
     root.present()?;
     Ok(())
+}
+
+/// A corner of the plot area, for the legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Corner {
+    UpperRight,
+    UpperLeft,
+    LowerRight,
+    LowerLeft,
+}
+
+/// The corner whose box (45 % of the width, 40 % of the height) covers the fewest samples of the
+/// lines (each segment sampled at 16 points), the upper right on a tie: where the legend hides
+/// the least data. `series` are mapped points, `xr` and `yr` the axes' ranges.
+fn legend_corner(series: Vec<Vec<(f64, f64)>>, xr: (f64, f64), yr: (f64, f64)) -> Corner {
+    let unit = |(x, y): (f64, f64)| ((x - xr.0) / (xr.1 - xr.0), (y - yr.0) / (yr.1 - yr.0));
+    let mut samples = Vec::new();
+    for points in &series {
+        let pts: Vec<(f64, f64)> = points.iter().copied().map(unit).collect();
+        samples.extend(pts.iter().copied());
+        for w in pts.windows(2) {
+            samples.extend((1..16).map(|k| {
+                let t = k as f64 / 16.0;
+                (w[0].0 + t * (w[1].0 - w[0].0), w[0].1 + t * (w[1].1 - w[0].1))
+            }));
+        }
+    }
+    let inside = |right: bool, upper: bool| {
+        samples
+            .iter()
+            .filter(|(x, y)| {
+                (if right { *x >= 0.55 } else { *x <= 0.45 }) && (if upper { *y >= 0.6 } else { *y <= 0.4 })
+            })
+            .count()
+    };
+    [
+        (Corner::UpperRight, inside(true, true)),
+        (Corner::UpperLeft, inside(false, true)),
+        (Corner::LowerRight, inside(true, false)),
+        (Corner::LowerLeft, inside(false, false)),
+    ]
+    .into_iter()
+    .min_by_key(|(_, n)| *n)
+    .map_or(Corner::UpperRight, |(c, _)| c)
 }
 
 /// A line or scatter plot of several series.
@@ -379,6 +434,17 @@ pub fn solver_convergence(histories: &[(String, Vec<f64>)]) -> Result<Plot, Plot
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A rising line (a convergence plot: error against element size) leaves the upper left
+    /// free; a falling one (a residual history) the upper right; an empty plot keeps it.
+    #[test]
+    fn the_legend_goes_where_the_lines_are_not() {
+        let rising = vec![vec![(0.0, 0.0), (1.0, 1.0)]];
+        assert_eq!(legend_corner(rising, (0.0, 1.0), (0.0, 1.0)), Corner::UpperLeft);
+        let falling = vec![vec![(0.0, 1.0), (1.0, 0.0)]];
+        assert_eq!(legend_corner(falling, (0.0, 1.0), (0.0, 1.0)), Corner::UpperRight);
+        assert_eq!(legend_corner(Vec::new(), (0.0, 1.0), (0.0, 1.0)), Corner::UpperRight);
+    }
 
     #[test]
     fn log_axes_drop_non_positive_values_and_label_with_the_values() {

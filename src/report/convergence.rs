@@ -12,7 +12,7 @@ pub fn levels(study: &Convergence) -> Section {
         "{} levels, coarse to fine, the element size shrinking by a ratio r = {} from one level to the next; the \
          order, extrapolation and GCI use the three finest.",
         study.levels.len(),
-        num(study.ratio)
+        study.ratio
     ));
     let rows: Vec<Vec<String>> = study
         .levels
@@ -86,7 +86,7 @@ pub fn method(study: &Convergence) -> Section {
          fine mesh's GCI = F_s |ε₂₁ / f₁| / (rᵖ − 1) with the safety factor F_s = {SAFETY_FACTOR} of a three-grid \
          study, and the asymptotic-range ratio GCI₂₃ / (rᵖ GCI₁₂), which is near 1 when the meshes are fine enough \
          for the error to behave as C hᵖ.",
-        num(study.ratio)
+        study.ratio
     ));
     s.paragraph(
         "The GCI is an uncertainty band on the fine mesh's value from the discretisation alone (not from the model, \

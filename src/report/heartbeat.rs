@@ -21,7 +21,7 @@ pub fn inputs(s: &HeartbeatSummary) -> Section {
     let laws: Vec<Vec<String>> = s
         .materials
         .iter()
-        .map(|m| vec![m.region.clone(), m.model.clone(), m.bulk_modulus.map_or("incompressible".into(), num)])
+        .map(|m| vec![super::region(&m.region), m.model.clone(), m.bulk_modulus.map_or("incompressible".into(), num)])
         .collect();
     out.heading("Materials").table(&["region", "law", &format!("bulk modulus ({})", s.units.stress)], &laws);
     if let Some(c) = &s.calibration {
@@ -127,8 +127,8 @@ pub fn checks(s: &HeartbeatSummary) -> Section {
     out
 }
 
-/// The whole report of a heartbeat run.
-pub fn document(s: &HeartbeatSummary, figures: &[Figure]) -> String {
+/// The whole report of a heartbeat run of the scenario file `source`.
+pub fn document(s: &HeartbeatSummary, source: &str, figures: &[Figure]) -> String {
     let sections = vec![inputs(s), beats(s, figures), checks(s), super::verification::section()];
-    super::render(&format!("organ-twin report: {}", s.scenario), &format!("{} heartbeat", s.scenario), &sections)
+    super::render(&format!("organ-twin report: {}", s.scenario), &format!("Scenario {source}, heartbeat"), &sections)
 }

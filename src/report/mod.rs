@@ -164,6 +164,11 @@ pub fn num(v: f64) -> String {
     }
 }
 
+/// A region reference of a summary (`'all'`, `'wall'`, `2`) as a table shows it, unquoted.
+pub fn region(reference: &str) -> String {
+    reference.trim_matches('\'').to_string()
+}
+
 /// A vector for a table.
 pub fn vec3(v: &[f64; 3]) -> String {
     format!("({}, {}, {})", num(v[0]), num(v[1]), num(v[2]))

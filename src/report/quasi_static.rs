@@ -36,7 +36,7 @@ pub fn inputs(s: &QuasiStaticSummary, stats: &MeshStats) -> Section {
         .iter()
         .map(|m| {
             vec![
-                m.region.clone(),
+                super::region(&m.region),
                 m.model.clone(),
                 m.bulk_modulus.map_or("incompressible (augmented Lagrangian)".into(), num),
             ]

@@ -40,7 +40,25 @@ fn flatten(prefix: &str, v: &serde_json::Value, rows: &mut Vec<Vec<String>>) {
                 flatten(&path, v, rows);
             }
         }
-        other => rows.push(vec![prefix.to_string(), other.to_string()]),
+        other => rows.push(vec![prefix.to_string(), value(other)]),
+    }
+}
+
+/// A leaf for the table: numbers as written when that is shorter than four significant digits
+/// ([`super::num`]), else to four; arrays of them as a bracketed list; anything else as JSON.
+fn value(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Number(n) if n.is_f64() => n.as_f64().map_or(n.to_string(), |v| {
+            // A tolerance such as 0.05 reads as written; a measured figure to four digits.
+            let (short, rounded) = (v.to_string(), super::num(v));
+            if short.len() <= rounded.len() {
+                short
+            } else {
+                rounded
+            }
+        }),
+        serde_json::Value::Array(items) => format!("[{}]", items.iter().map(value).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
     }
 }
 
@@ -50,5 +68,7 @@ mod tests {
     fn the_committed_references_are_summarised() {
         let s = super::section();
         assert!(s.body.contains("cantilever") && s.body.contains("tet10_error"), "{}", s.body);
+        // Measured errors read to four digits, integers as they are.
+        assert_eq!(super::value(&serde_json::json!([0.0478576394743, 2, [4, 2], 0.05])), "[0.04786, 2, [4, 2], 0.05]");
     }
 }
