@@ -20,6 +20,8 @@
 
 use std::sync::Once;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -108,6 +110,11 @@ impl Axis {
         m.is_finite().then_some(m)
     }
 
+    /// The axis over `(lo, hi)` (mapped values) with its tick positions.
+    fn coord(&self, (lo, hi): (f64, f64)) -> Ticked {
+        Ticked { lo, hi, log: self.log }
+    }
+
     fn tick(&self, v: f64) -> String {
         match self.log {
             true if (v - v.round()).abs() < 1e-9 => format!("1e{}", v.round()),
@@ -115,6 +122,61 @@ impl Axis {
             false => trim(&format_value(v)),
         }
     }
+}
+
+/// A plotted axis range (mapped values) whose ticks are plotters' own on a linear axis and
+/// [`log_ticks`] on a log one; labels come from [`Axis::tick`].
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    log: bool,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        RangedCoordf64::from(self.lo..self.hi).map(value, limit)
+    }
+
+    fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
+        if self.log {
+            log_ticks(self.lo, self.hi, hint.max_num_points(), hint.weight().allow_light_points())
+        } else {
+            RangedCoordf64::from(self.lo..self.hi).key_points(hint)
+        }
+    }
+
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// Tick positions (log10 values) of a log axis over `[lo, hi]`, at most `n` (at least 2): the
+/// decades when at least three fall inside (every k-th when more than `n`), else the 1–2–5
+/// values, else 1 to 9 times each power of ten, so a range shorter than a decade is labelled
+/// with round values (0.3, 0.4, … 1) rather than at even steps of the logarithm. The light
+/// grid (`light`) is 1 to 9 times each power of ten when that is not too dense.
+fn log_ticks(lo: f64, hi: f64, n: usize, light: bool) -> Vec<f64> {
+    let n = n.max(2);
+    let at = |mantissas: &[f64]| -> Vec<f64> {
+        let (first, last) = (lo.floor() as i32, hi.ceil() as i32);
+        (first..=last)
+            .flat_map(|e| mantissas.iter().map(move |m| m.log10() + e as f64))
+            .filter(|v| *v >= lo - 1e-9 && *v <= hi + 1e-9)
+            .collect()
+    };
+    let all: Vec<f64> = at(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    if light {
+        return if all.len() <= n { all } else { Vec::new() };
+    }
+    let decades = at(&[1.0]);
+    if decades.len() >= 3 {
+        let step = decades.len().div_ceil(n);
+        return decades.into_iter().step_by(step).collect();
+    }
+    [at(&[1.0, 2.0, 5.0]), all].into_iter().find(|t| t.len() >= 3 && t.len() <= n).unwrap_or(decades)
 }
 
 /// A tick label without trailing zeros (`10.00` → `10`, `2.500e-3` → `2.5e-3`).
@@ -265,7 +327,7 @@ where
         .margin(14)
         .x_label_area_size(48)
         .y_label_area_size(78)
-        .build_cartesian_2d(xr.0..xr.1, yr.0..yr.1)?;
+        .build_cartesian_2d(spec.x.coord(xr), spec.y.coord(yr))?;
     let (fx, fy) = (|v: &f64| spec.x.tick(*v), |v: &f64| spec.y.tick(*v));
     chart
         .configure_mesh()
@@ -434,6 +496,21 @@ pub fn solver_convergence(histories: &[(String, Vec<f64>)]) -> Result<Plot, Plot
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Half a decade is labelled at 0.3, 0.4, … 1; four decades at the decades with the 2–9
+    /// multiples as light lines; twenty decades at every other decade.
+    #[test]
+    fn log_ticks_fall_on_round_values() {
+        let labels = |lo: f64, hi: f64| -> Vec<String> {
+            log_ticks(lo, hi, 10, false).iter().map(|v| Axis::new("", None).log().tick(*v)).collect()
+        };
+        assert_eq!(labels(0.25f64.log10(), 0.0), ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1e0"]);
+        assert_eq!(labels(-4.2, -0.5), ["1e-4", "1e-3", "1e-2", "1e-1"]);
+        // 7e-5, 8e-5, 9e-5; 1e-4 to 9e-2; 0.1, 0.2, 0.3.
+        assert_eq!(log_ticks(-4.2, -0.5, 50, true).len(), 3 + 27 + 3);
+        assert_eq!(log_ticks(-20.0, 0.0, 10, false).len(), 7);
+        assert_eq!(labels(0.0, 0.9), ["1e0", "2", "5"]);
+    }
 
     /// A rising line (a convergence plot: error against element size) leaves the upper left
     /// free; a falling one (a residual history) the upper right; an empty plot keeps it.
