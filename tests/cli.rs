@@ -574,7 +574,8 @@ fn quasi_static_run_writes_the_step_series_and_the_pv_table() {
 }
 
 /// The thick sphere's pressure has a maximum (4.36 kPa for these radii and μ): pressure control
-/// cannot pass it, so the run must stop, keep its converged steps, say so and exit 1.
+/// cannot pass it, so the run must stop, keep its converged steps, say so and exit 1; a
+/// convergence study of it fails at its first level.
 #[test]
 fn a_quasi_static_step_that_cannot_converge_exits_1_and_keeps_the_converged_steps() {
     let dir = tempfile::tempdir().unwrap();
@@ -640,6 +641,12 @@ max_cutbacks = 3
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["status"], "failed");
+    // A convergence study needs every level to reach the last step: exit 1, nothing written.
+    let o = run_in(dir.path(), &["converge", "s.toml", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("level 1 of 3") && err.contains("needs every level to reach the last step"), "{err}");
+    assert!(!dir.path().join("out/past_the_maximum_convergence").exists());
 }
 
 /// The implant scenario with its mesh path made absolute and `edit` applied, written to `dir`.

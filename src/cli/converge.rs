@@ -90,7 +90,8 @@ pub(super) fn run(a: ConvergeArgs, quiet: bool) -> Result<(), Failure> {
         if a.json {
             return writeln!(w, "{json}");
         }
-        writeln!(w, "{}: {} levels, refinement ratio {}", study.scenario, study.levels.len(), study.ratio)?;
+        let last = if study.analysis == "quasi_static" { " (quasi-static: the last step's quantities)" } else { "" };
+        writeln!(w, "{}: {} levels, refinement ratio {}{last}", study.scenario, study.levels.len(), study.ratio)?;
         for (k, l) in study.levels.iter().enumerate() {
             writeln!(
                 w,

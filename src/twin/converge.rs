@@ -246,6 +246,9 @@ fn quasi_static_level(
         Ok(())
     })?;
     if let Some(message) = outcome.failure {
+        // The run's message names the file and keeps its converged steps; a study keeps nothing.
+        let kept = format!("; the {} converged steps are kept", outcome.summary.completed_steps);
+        let message = message.strip_prefix(&format!("{source}: ")).unwrap_or(&message).replacen(&kept, "", 1);
         return Err(ScenarioError::Stopped { source_name: source.into(), message });
     }
     let s = &outcome.summary;
