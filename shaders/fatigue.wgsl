@@ -246,6 +246,11 @@ fn equivalent_amplitude(a: f32, m: f32) -> vec3<f32> {
     if top_stress <= 0.0 {
         return vec3<f32>(0.0, 0.0, 0.0);
     }
+    // pow(0, γ) is indeterminate in WGSL: SWT's and Walker's σ_ar vanish with a, except Walker
+    // at γ = 0 (σ_ar = σ_max).
+    if a <= 0.0 {
+        return vec3<f32>(select(0.0, top_stress, kind != SWT && params.gamma == 0.0), 1.0, 0.0);
+    }
     if kind == SWT {
         return vec3<f32>(sqrt(top_stress * a), 1.0, 0.0);
     }
@@ -257,9 +262,8 @@ fn equivalent_amplitude(a: f32, m: f32) -> vec3<f32> {
 fn cycle(x1: f32, x2: f32, count: f32) {
     let a = 0.5 * abs(x1 - x2);
     let m = 0.5 * (x1 + x2);
-    if a <= 0.0 {
-        return;
-    }
+    // A zero-amplitude cycle (a constant history) does no fatigue damage, but its mean can
+    // still be a static failure: it goes through like any other.
     if params.first_pass == 1u {
         let e = equivalent_amplitude(a, m);
         let sar = select(e.x, BIG, e.z == 1.0);
@@ -441,11 +445,13 @@ fn step(s: ptr<function, PointState>, h: f32, dh: f32) -> bool {
         // Newton: where many cycles cross the knee, D is a staircase whose local slope misses
         // the jumps, and the secant across the bracket does not. Bisection where an end has no
         // finite h (no damage, or a static failure).
+        // The ±BIG stand-ins of "no damage" and "static failure" are never halved: they stay
+        // infinite, and such an end is bisected towards.
         let moved = select(HAVE_HI, HAVE_LO, h < 0.0);
         if ((*s).flags & LAST_MASK) == moved * LAST_SHIFT {
-            if h < 0.0 {
+            if h < 0.0 && abs((*s).h_hi) < 0.5 * BIG {
                 (*s).h_hi *= 0.5;
-            } else {
+            } else if h >= 0.0 && abs((*s).h_lo) < 0.5 * BIG {
                 (*s).h_lo *= 0.5;
             }
         }
@@ -496,7 +502,8 @@ fn main(
     if (s.flags & (DONE | OVERFLOW)) != 0u {
         return;
     }
-    load_factor = exp(s.x);
+    // Exactly 1 on the first pass (exp(0) may be off by ulps on a device).
+    load_factor = select(exp(s.x), 1.0, params.first_pass == 1u);
     evaluate(p);
     s.passes++;
     if overflowed {

@@ -355,7 +355,9 @@ impl<'a> Plan<'a> {
             if sar > worst.2 {
                 (worst, worst_count) = ((a, m, sar), c.count);
             }
-            if a > 0.0 {
+            // A zero-amplitude cycle does no fatigue damage, but a tensile mean can still reach
+            // the static limit under a larger load: keep it for the load factor.
+            if a > 0.0 || m > 0.0 {
                 s.damaging.push((a, m, c.count));
             }
         }

@@ -11,7 +11,7 @@
 //!
 //! Steps:
 //! 1. **Layout.** Stresses are divided by S_u (so the logarithms the kernel takes stay near 0,
-//!    where f32 resolves them to ~1e-7 absolute); signed von Mises points carry their quadratic
+//!    where Vulkan's f32 `log` is good to 2⁻²¹ ≈ 5e-7 absolute); signed von Mises points carry their quadratic
 //!    form in the coefficients (built in f64, [`VonMisesForm::packed_into`]), maximum principal
 //!    points their stresses. The S-N curve goes as log-log segments shifted by ln S_u.
 //! 2. **Passes** over chunks of points that fit one storage binding: the first evaluates λ = 1
@@ -28,12 +28,13 @@
 //!    factor is within [`CANDIDATE_MARGIN`] of the smallest, or whose damage is within it of the
 //!    largest (at most [`CANDIDATE_CAP`] of each) — and an evenly spread sample of
 //!    [`SAMPLE_POINTS`] more are assessed again in f64 by [`super::assess`]; their f64 results
-//!    replace the GPU's, so the hot spot, the minimum safety factor and life and the maximum
+//!    replace the GPU's, repeated until the points of the smallest safety factor and of the
+//!    largest damage are f64 results, so the hot spot, the minimum safety factor and the maximum
 //!    damage are the CPU's own numbers. The largest relative difference of the safety factor on
 //!    those points is [`GpuEvaluation::max_safety_difference`]; above [`SAFETY_TOLERANCE`] the
 //!    evaluation does not agree and the caller warns.
 //!
-//! **Tolerances.** An f32 logarithm of a scaled stress is off by ~1e-7; the damage of a cycle is
+//! **Tolerances.** An f32 logarithm of a scaled stress is off by ≤ 5e-7; the damage of a cycle is
 //! `N⁻¹ ∝ σ^{−1/b}` with `1/b` ≈ 5–15, so ln D is off by ~1e-6 and the root λ by about the same;
 //! the search stops at |ln(L D)| ≤ 1e-5 (λ within 1e-5/(1/b) ≈ 1e-6) or a bracket of 1e-5 in ln λ
 //! (a root on a jump of D, where a cycle crosses the knee: λ within 5e-6).
@@ -115,6 +116,9 @@ pub enum GpuFatigueError {
     /// The GPU failed.
     #[error(transparent)]
     Gpu(#[from] GpuError),
+    /// The kernel does not cover this loading or criterion (see [`supports`]).
+    #[error("the GPU fatigue kernel covers histories with a proportional criterion only, not {0}")]
+    Unsupported(&'static str),
 }
 
 /// Whether the kernel covers this loading and criterion: a history with a proportional criterion.
@@ -141,14 +145,10 @@ pub fn assess_twin(
     stresses: &[[f64; 6]],
     loading: &Loading,
     params: &FatigueParams,
-) -> Result<(Vec<PointFatigue>, GpuEvaluation), FatigueError> {
+) -> Result<(Vec<PointFatigue>, GpuEvaluation), GpuFatigueError> {
     let layout = Layout::new(stresses, loading, params)?;
     let mut runner = TwinRunner { state: Vec::new() };
-    match complete(&layout, stresses, loading, params, &mut runner, "CPU twin (f32)".into()) {
-        Ok(r) => Ok(r),
-        Err(GpuFatigueError::Fatigue(e)) => Err(e),
-        Err(GpuFatigueError::Gpu(e)) => unreachable!("the CPU twin uses no GPU: {e}"),
-    }
+    complete(&layout, stresses, loading, params, &mut runner, "CPU twin (f32)".into())
 }
 
 /// Step 1: the kernel's inputs for every point.
@@ -163,26 +163,26 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(stresses: &[[f64; 6]], loading: &Loading, params: &FatigueParams) -> Result<Self, FatigueError> {
+    fn new(stresses: &[[f64; 6]], loading: &Loading, params: &FatigueParams) -> Result<Self, GpuFatigueError> {
         params.validate()?;
         let cases = loading.validate()?;
         if stresses.is_empty() || !stresses.len().is_multiple_of(cases) {
-            return Err(FatigueError::StressLayout { len: stresses.len(), cases });
+            return Err(FatigueError::StressLayout { len: stresses.len(), cases }.into());
         }
         for (i, s) in stresses.iter().enumerate() {
             if let Some((component, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(FatigueError::Stress { point: i / cases, case: i % cases, component, value });
+                return Err(FatigueError::Stress { point: i / cases, case: i % cases, component, value }.into());
             }
         }
         let Loading::History { samples } = loading else {
-            unreachable!("callers check `supports` first: constant loading stays on the CPU")
+            return Err(GpuFatigueError::Unsupported("constant-amplitude loading"));
         };
         let scale = params.ultimate_strength;
         let points = stresses.len() / cases;
         let (criterion, width) = match params.criterion {
             Criterion::SignedVonMises => (kernel::SIGNED_VON_MISES, cases * (cases + 1) / 2 + cases),
             Criterion::MaxPrincipal => (kernel::MAX_PRINCIPAL, 6 * cases),
-            Criterion::Findley { .. } => unreachable!("callers check `supports` first: Findley stays on the CPU"),
+            Criterion::Findley { .. } => return Err(GpuFatigueError::Unsupported("Findley's critical plane")),
         };
         let mut unit = Vec::with_capacity(points * width);
         let mut form = VonMisesForm::default();
@@ -346,10 +346,35 @@ fn complete(
     for p in (0..layout.points).step_by(stride) {
         add(p, &mut check);
     }
-    let reference = on_cpu(&check)?;
-    let (mut safety_diff, mut damage_diff, mut knee_flips) = (0.0f64, 0.0f64, 0);
+    let mut reference = on_cpu(&check)?;
+    let mut gpu_results: Vec<PointFatigue> = check.iter().map(|&p| results[p]).collect();
     for (&p, cpu) in check.iter().zip(&reference) {
-        let gpu = results[p];
+        results[p] = *cpu;
+    }
+    // The extremes after the replacement may lie on points not yet checked (a GPU value the f64
+    // one undercut, ties beyond the cap): check those too, until both extremes are f64 values.
+    loop {
+        let by_safety =
+            (0..layout.points).min_by(|&a, &b| results[a].safety_factor.total_cmp(&results[b].safety_factor));
+        let by_damage = (0..layout.points).max_by(|&a, &b| results[a].damage.total_cmp(&results[b].damage));
+        let more: Vec<usize> = [by_safety, by_damage].into_iter().flatten().filter(|&p| !checked[p]).collect();
+        if more.is_empty() {
+            break;
+        }
+        let values = on_cpu(&more)?;
+        for (&p, cpu) in more.iter().zip(&values) {
+            checked[p] = true;
+            check.push(p);
+            reference.push(*cpu);
+        }
+        gpu_results.extend(more.iter().map(|&p| results[p]));
+        for (&p, cpu) in more.iter().zip(&values) {
+            results[p] = *cpu;
+        }
+    }
+    let (mut safety_diff, mut damage_diff, mut knee_flips) = (0.0f64, 0.0f64, 0);
+    for (gpu, cpu) in gpu_results.iter().zip(&reference) {
+        let gpu = *gpu;
         safety_diff = safety_diff.max((gpu.safety_factor - cpu.safety_factor).abs() / cpu.safety_factor);
         let (dg, dc) = (gpu.damage, cpu.damage);
         if (dg > 0.0) != (dc > 0.0) {
@@ -357,7 +382,6 @@ fn complete(
         } else if dg > 0.0 && dg.is_finite() && dc.is_finite() {
             damage_diff = damage_diff.max((dg - dc).abs() / dc.max(dg));
         }
-        results[p] = *cpu;
     }
     let evaluation = GpuEvaluation {
         adapter,
@@ -474,9 +498,9 @@ impl<'g> GpuRunner<'g> {
                 limit_mib: limit as f64 / 1048576.0,
             });
         }
-        // Points per chunk: what one binding holds, at most 2²⁰ (a few seconds of kernel time per
-        // pass on a large GPU, bounded buffers on a small one).
-        let chunk = ((limit / state_bytes.max(unit_bytes)) as usize).clamp(1, 1 << 20).min(layout.points);
+        // Points per chunk: what one binding holds, at most 2¹⁸ (enough invocations to fill a large
+        // GPU, and a dispatch short enough for a display driver's watchdog).
+        let chunk = ((limit / state_bytes.max(unit_bytes)) as usize).clamp(1, 1 << 18).min(layout.points);
         let params = gpu.buffer("fatigue params", 64, U::UNIFORM | U::COPY_DST)?;
         let unit = gpu.buffer("fatigue unit stresses", chunk as u64 * unit_bytes, U::STORAGE | U::COPY_DST)?;
         let coefficients = gpu.buffer("fatigue history coefficients", coefficient_bytes, U::STORAGE | U::COPY_DST)?;
@@ -686,5 +710,16 @@ mod tests {
         assert_eq!((k.life, c.life), (0.0, 0.0));
         assert!(k.damage.is_infinite() && c.damage.is_infinite());
         assert!((k.safety_factor - c.safety_factor).abs() <= SAFETY_TOLERANCE * c.safety_factor, "{k:?} {c:?}");
+        // A static hold beyond S_u: no amplitude, a static failure whose load factor is S_u / σ.
+        let hold = Loading::History { samples: vec![vec![1.0]; 4] };
+        let s = vec![[1.25 * su, 0.0, 0.0, 0.0, 0.0, 0.0]];
+        let k = kernel_results(None, &s, &hold, &params).unwrap()[0].unwrap();
+        let c = assess(&s, &hold, &params).unwrap()[0];
+        assert_eq!((k.life, c.life), (0.0, 0.0));
+        assert!((c.safety_factor - 0.8).abs() < 1e-9, "{c:?}");
+        assert!((k.safety_factor - 0.8).abs() <= SAFETY_TOLERANCE * 0.8, "{k:?}");
+        // Constant and Findley loading are refused, not run.
+        let constant = Loading::Constant { max: vec![1.0], min: vec![0.0] };
+        assert!(matches!(kernel_results(None, &s, &constant, &params), Err(GpuFatigueError::Unsupported(_))));
     }
 }

@@ -245,6 +245,8 @@ fn evaluate(
                 Err(fatigue::gpu::GpuFatigueError::Gpu(e)) => warnings.push(format!(
                     "the GPU fatigue evaluation of region '{region}' failed ({e}); it was evaluated on the CPU"
                 )),
+                // `supports` said yes: not reached, and the CPU covers every case anyway.
+                Err(fatigue::gpu::GpuFatigueError::Unsupported(_)) => {}
             }
         }
     }

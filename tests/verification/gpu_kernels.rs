@@ -662,7 +662,7 @@ mod amg {
 /// reversal at about every second sample), for both proportional criteria; then the whole
 /// driver, once in one chunk and once in many (a lowered binding limit).
 ///
-/// Tolerances: the device's `exp`, `log`, `sqrt` and `acos` may differ from the twin's in the
+/// Tolerances: the device's `exp`, `log` and `sqrt` may differ from the twin's in the
 /// last bits, so the two agree to the f32 accuracy of the method itself, and each agrees with
 /// the f64 assessment within `fatigue::gpu::SAFETY_TOLERANCE` (1e-4 on the safety factor, see
 /// that module) and `DAMAGE_TOLERANCE` (1e-3 on the damage) except where a cycle sits on the

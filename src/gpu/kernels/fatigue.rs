@@ -191,7 +191,7 @@ fn point_pass(inputs: &PassInputs<'_>, p: usize, s: &mut PointState) -> bool {
     if s.flags & (DONE | OVERFLOW) != 0 {
         return false;
     }
-    let mut e = Evaluation::of(inputs, p, s.x.exp());
+    let mut e = Evaluation::of(inputs, p, if first { 1.0 } else { s.x.exp() });
     s.passes += 1;
     if e.overflowed {
         s.flags |= OVERFLOW;
@@ -258,9 +258,9 @@ fn step(s: &mut PointState, h: f32, dh: f32) -> bool {
         }
         let moved = if h < 0.0 { HAVE_LO } else { HAVE_HI };
         if s.flags & LAST_MASK == moved * LAST_SHIFT {
-            if h < 0.0 {
+            if h < 0.0 && s.h_hi.abs() < 0.5 * BIG {
                 s.h_hi *= 0.5;
-            } else {
+            } else if h >= 0.0 && s.h_lo.abs() < 0.5 * BIG {
                 s.h_lo *= 0.5;
             }
         }
@@ -387,9 +387,6 @@ impl<'a> Evaluation<'a> {
         let params = self.inputs.params;
         let a = 0.5 * (x1 - x2).abs();
         let m = 0.5 * (x1 + x2);
-        if a <= 0.0 {
-            return;
-        }
         if params.first_pass == 1 {
             let e = equivalent_amplitude(params, a, m);
             let sar = if e.2 { BIG } else { e.0 };
@@ -576,6 +573,9 @@ fn equivalent_amplitude(params: &FatigueKernelParams, a: f32, m: f32) -> (f32, f
     let top = m + a;
     if top <= 0.0 {
         return (0.0, 0.0, false);
+    }
+    if a <= 0.0 {
+        return (if kind != SWT && params.gamma == 0.0 { top } else { 0.0 }, 1.0, false);
     }
     if kind == SWT {
         return ((top * a).sqrt(), 1.0, false);
