@@ -251,6 +251,26 @@ fn combine(unit: &[[f64; 6]], c: &[f64]) -> [f64; 6] {
     s
 }
 
+/// Every input of an assessment checked, naming the first bad one: the parameters, the loading,
+/// and the stresses (`points × cases`, all finite). The number of load cases.
+pub(crate) fn validate_inputs(
+    stresses: &[[f64; 6]],
+    loading: &Loading,
+    params: &FatigueParams,
+) -> Result<usize, FatigueError> {
+    params.validate()?;
+    let cases = loading.validate()?;
+    if stresses.is_empty() || !stresses.len().is_multiple_of(cases) {
+        return Err(FatigueError::StressLayout { len: stresses.len(), cases });
+    }
+    for (i, s) in stresses.iter().enumerate() {
+        if let Some((component, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(FatigueError::Stress { point: i / cases, case: i % cases, component, value });
+        }
+    }
+    Ok(cases)
+}
+
 /// Working buffers of one task.
 #[derive(Debug, Default)]
 struct Scratch {
@@ -281,16 +301,7 @@ struct Plan<'a> {
 
 impl<'a> Plan<'a> {
     fn new(stresses: &[[f64; 6]], loading: &Loading, params: &'a FatigueParams) -> Result<Self, FatigueError> {
-        params.validate()?;
-        let cases = loading.validate()?;
-        if stresses.is_empty() || !stresses.len().is_multiple_of(cases) {
-            return Err(FatigueError::StressLayout { len: stresses.len(), cases });
-        }
-        for (i, s) in stresses.iter().enumerate() {
-            if let Some((component, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(FatigueError::Stress { point: i / cases, case: i % cases, component, value });
-            }
-        }
+        let cases = validate_inputs(stresses, loading, params)?;
         let (coefficients, history) = match loading {
             Loading::Constant { max, min } => ([max.as_slice(), min].concat(), false),
             Loading::History { samples } => (samples.concat(), true),

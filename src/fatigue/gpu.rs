@@ -164,16 +164,7 @@ struct Layout {
 
 impl Layout {
     fn new(stresses: &[[f64; 6]], loading: &Loading, params: &FatigueParams) -> Result<Self, GpuFatigueError> {
-        params.validate()?;
-        let cases = loading.validate()?;
-        if stresses.is_empty() || !stresses.len().is_multiple_of(cases) {
-            return Err(FatigueError::StressLayout { len: stresses.len(), cases }.into());
-        }
-        for (i, s) in stresses.iter().enumerate() {
-            if let Some((component, &value)) = s.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-                return Err(FatigueError::Stress { point: i / cases, case: i % cases, component, value }.into());
-            }
-        }
+        let cases = super::assess::validate_inputs(stresses, loading, params)?;
         let Loading::History { samples } = loading else {
             return Err(GpuFatigueError::Unsupported("constant-amplitude loading"));
         };
