@@ -10,39 +10,15 @@
 use std::hint::black_box;
 
 use criterion::{criterion_main, Criterion, Throughput};
+use organ_twin::fatigue::synthetic::{self, gait};
 use organ_twin::fatigue::{assess, Criterion as Crit, FatigueParams, Loading};
 
-/// splitmix64 in [−1, 1).
-fn rng(seed: u64) -> impl FnMut() -> f64 {
-    let mut x = seed;
-    move || {
-        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-}
-
 fn stresses(points: usize) -> Vec<[f64; 6]> {
-    let mut r = rng(3);
-    (0..points * 2).map(|_| std::array::from_fn(|_| 150e6 * r())).collect()
-}
-
-/// A gait-like cycle: two loads as sums of three harmonics over one repetition.
-fn gait(samples: usize) -> Loading {
-    let samples = (0..samples)
-        .map(|j| {
-            let t = std::f64::consts::TAU * j as f64 / samples as f64;
-            vec![1.0 + 0.8 * t.sin() + 0.3 * (2.0 * t).sin(), 0.5 * t.cos() + 0.2 * (3.0 * t).cos()]
-        })
-        .collect();
-    Loading::History { samples }
+    synthetic::stresses(points, 2, 150e6, 3)
 }
 
 fn noise(samples: usize) -> Loading {
-    let mut r = rng(5);
-    Loading::History { samples: (0..samples).map(|_| vec![r(), r()]).collect() }
+    synthetic::noise(samples, 2, 5)
 }
 
 fn throughput(c: &mut Criterion) {

@@ -63,8 +63,8 @@ struct PointState {
     alternating: f32,
     mean: f32,
     equivalent: f32,
-    width: f32,
     safety: f32,
+    _pad2: f32,
     _pad0: f32,
     _pad1: f32,
 }
@@ -171,44 +171,39 @@ fn max_abs_principal(s: array<f32, 6>) -> f32 {
     var a12 = s[4];
     var a02 = s[5];
     for (var sweep = 0u; sweep < 4u; sweep++) {
-        // Plane (0, 1).
-        if a01 != 0.0 {
-            let r = rotation(d.x, d.y, a01);
-            d.x -= r.x * a01;
-            d.y += r.x * a01;
-            a01 = 0.0;
-            let t02 = r.y * a02 - r.z * a12;
-            a12 = r.z * a02 + r.y * a12;
-            a02 = t02;
-        }
-        // Plane (0, 2).
-        if a02 != 0.0 {
-            let r = rotation(d.x, d.z, a02);
-            d.x -= r.x * a02;
-            d.z += r.x * a02;
-            a02 = 0.0;
-            let t01 = r.y * a01 - r.z * a12;
-            a12 = r.z * a01 + r.y * a12;
-            a01 = t01;
-        }
-        // Plane (1, 2).
-        if a12 != 0.0 {
-            let r = rotation(d.y, d.z, a12);
-            d.y -= r.x * a12;
-            d.z += r.x * a12;
-            a12 = 0.0;
-            let t01 = r.y * a01 - r.z * a02;
-            a02 = r.z * a01 + r.y * a02;
-            a01 = t01;
-        }
+        // Plane (0, 1), the third axis 2.
+        var v = rotate(d.x, d.y, a01, a02, a12);
+        d.x = v.x;
+        d.y = v.y;
+        a02 = v.z;
+        a12 = v.w;
+        a01 = 0.0;
+        // Plane (0, 2), the third axis 1.
+        v = rotate(d.x, d.z, a02, a01, a12);
+        d.x = v.x;
+        d.z = v.y;
+        a01 = v.z;
+        a12 = v.w;
+        a02 = 0.0;
+        // Plane (1, 2), the third axis 0.
+        v = rotate(d.y, d.z, a12, a01, a02);
+        d.y = v.x;
+        d.z = v.y;
+        a01 = v.z;
+        a02 = v.w;
+        a12 = 0.0;
     }
     let hi = max(d.x, max(d.y, d.z));
     let lo = min(d.x, min(d.y, d.z));
     return select(lo, hi, abs(hi) >= abs(lo));
 }
 
-// The Jacobi rotation that zeroes a_pq: (t, c, s) with t = tan θ of the smaller angle.
-fn rotation(app: f32, aqq: f32, apq: f32) -> vec3<f32> {
+// The Jacobi rotation in plane (p, q) that zeroes a_pq (t = tan θ of the smaller angle): the new
+// (a_pp, a_qq, a_rp, a_rq), r the third axis; unchanged where a_pq is already 0.
+fn rotate(app: f32, aqq: f32, apq: f32, arp: f32, arq: f32) -> vec4<f32> {
+    if apq == 0.0 {
+        return vec4<f32>(app, aqq, arp, arq);
+    }
     let tau = (aqq - app) / (2.0 * apq);
     var t = 1.0;
     if abs(tau) > 1e18 {
@@ -217,7 +212,8 @@ fn rotation(app: f32, aqq: f32, apq: f32) -> vec3<f32> {
         t = sign(tau) / (abs(tau) + sqrt(1.0 + tau * tau));
     }
     let c = 1.0 / sqrt(1.0 + t * t);
-    return vec3<f32>(t, c, t * c);
+    let sn = t * c;
+    return vec4<f32>(app - t * apq, aqq + t * apq, c * arp - sn * arq, sn * arp + c * arq);
 }
 
 // σ_ar of amplitude a > 0 and mean m (scaled stresses), with d ln σ_ar / d ln λ in .y;
@@ -465,7 +461,6 @@ fn step(s: ptr<function, PointState>, h: f32, dh: f32) -> bool {
         if !(next > lo && next < hi) {
             next = 0.5 * (lo + hi);
         }
-        (*s).width = width;
     } else if h < 0.0 {
         // Not enough damage yet: larger loads.
         if x >= X_MAX {

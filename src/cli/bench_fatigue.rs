@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::run::EXIT_UNAVAILABLE;
 use super::{report, Failure};
 use crate::fatigue::gpu::assess_gpu;
-use crate::fatigue::{assess, Criterion, FatigueParams, Loading, PointFatigue};
+use crate::fatigue::{assess, synthetic, Criterion, FatigueParams, Loading, PointFatigue};
 use crate::gpu::{Gpu, GpuOptions};
 use crate::io;
 
@@ -67,28 +67,8 @@ struct Report {
     rows: Vec<Row>,
 }
 
-/// splitmix64 in [−1, 1).
-fn rng(seed: u64) -> impl FnMut() -> f64 {
-    let mut x = seed;
-    move || {
-        x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = x;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    }
-}
-
 fn histories(samples: usize) -> Vec<(&'static str, Loading)> {
-    let gait = (0..samples)
-        .map(|j| {
-            let t = std::f64::consts::TAU * j as f64 / samples as f64;
-            vec![1.0 + 0.8 * t.sin() + 0.3 * (2.0 * t).sin(), 0.5 * t.cos() + 0.2 * (3.0 * t).cos()]
-        })
-        .collect();
-    let mut r = rng(5);
-    let noise = (0..samples).map(|_| vec![r(), r()]).collect();
-    vec![("gait", Loading::History { samples: gait }), ("noise", Loading::History { samples: noise })]
+    vec![("gait", synthetic::gait(samples)), ("noise", synthetic::noise(samples, 2, 5))]
 }
 
 /// Runs the benchmark.
@@ -120,8 +100,7 @@ pub fn run(o: &FatigueBenchOptions, json: Option<&Path>, quiet: bool) -> Result<
             message: "bench --fatigue --no-cpu: no GPU adapter, so nothing to measure".into(),
         });
     }
-    let mut r = rng(3);
-    let stresses: Vec<[f64; 6]> = (0..o.points * 2).map(|_| std::array::from_fn(|_| 150e6 * r())).collect();
+    let stresses = synthetic::stresses(o.points, 2, 150e6, 3);
     let work = (o.points * o.samples) as f64;
     let mut out = Report { cpu_threads: rayon::current_num_threads(), gpu_note, rows: Vec::new() };
     let min_safety = |v: &[PointFatigue]| v.iter().map(|p| p.safety_factor).fold(f64::INFINITY, f64::min);

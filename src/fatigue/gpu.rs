@@ -552,40 +552,8 @@ impl Runner for GpuRunner<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fatigue::synthetic::{gait, noise, stresses};
     use crate::fatigue::{Material, SnCurve};
-
-    /// splitmix64 in [−1, 1).
-    fn rng(seed: u64) -> impl FnMut() -> f64 {
-        let mut x = seed;
-        move || {
-            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = x;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-        }
-    }
-
-    /// `points` points of `cases` random unit stresses up to `peak` Pa.
-    fn stresses(points: usize, cases: usize, peak: f64, seed: u64) -> Vec<[f64; 6]> {
-        let mut r = rng(seed);
-        (0..points * cases).map(|_| std::array::from_fn(|_| peak * r())).collect()
-    }
-
-    fn gait(samples: usize) -> Loading {
-        let samples = (0..samples)
-            .map(|j| {
-                let t = std::f64::consts::TAU * j as f64 / samples as f64;
-                vec![1.0 + 0.8 * t.sin() + 0.3 * (2.0 * t).sin(), 0.5 * t.cos() + 0.2 * (3.0 * t).cos()]
-            })
-            .collect();
-        Loading::History { samples }
-    }
-
-    fn noise(samples: usize, cases: usize, seed: u64) -> Loading {
-        let mut r = rng(seed);
-        Loading::History { samples: (0..samples).map(|_| (0..cases).map(|_| r()).collect()).collect() }
-    }
 
     /// The kernel's own results (CPU twin) against the f64 assessment, point by point: safety
     /// factors within SAFETY_TOLERANCE, damage within DAMAGE_TOLERANCE except at knee flips, the

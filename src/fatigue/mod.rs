@@ -20,6 +20,7 @@
 //! | [`mod@assess`] | the per-point evaluation: [`fn@assess`] |
 //! | [`gpu`] | the same for histories on the GPU (`shaders/fatigue.wgsl`), completed and checked in f64 |
 //! | [`bone`] | principal-strain overload risk of bone |
+//! | [`synthetic`] | the seeded synthetic model of the benchmarks and tests |
 //! | [`error`] | [`FatigueError`] |
 
 pub mod assess;
@@ -33,6 +34,7 @@ pub mod mean_stress;
 pub mod miner;
 pub mod rainflow;
 pub mod sn;
+pub mod synthetic;
 
 pub use assess::{assess, assess_point, assess_serial, Criterion, FatigueParams, Loading, PointFatigue};
 pub use error::FatigueError;

@@ -677,14 +677,7 @@ fn fatigue_kernel_matches_its_twin_and_the_f64_assessment() {
     let device = backend.gpu();
     let mut rng = Rng(21);
     let points = 1500;
-    let gait = Loading::History {
-        samples: (0..160)
-            .map(|j| {
-                let t = std::f64::consts::TAU * j as f64 / 160.0;
-                vec![1.0 + 0.8 * t.sin() + 0.3 * (2.0 * t).sin(), 0.5 * t.cos() + 0.2 * (3.0 * t).cos()]
-            })
-            .collect(),
-    };
+    let gait = organ_twin::fatigue::synthetic::gait(160);
     let noise = Loading::History { samples: (0..400).map(|_| (0..3).map(|_| rng.symmetric()).collect()).collect() };
     let mut flips = 0;
     for (loading, cases) in [(&gait, 2), (&noise, 3)] {

@@ -123,10 +123,10 @@ pub struct PointState {
     pub mean: f32,
     /// Governing cycle's σ_ar.
     pub equivalent: f32,
-    /// Bracket width at the previous pass.
-    pub width: f32,
     /// The safety factor, once [`DONE`].
     pub safety: f32,
+    /// Padding.
+    pub _pad2: f32,
     /// Padding.
     pub _pad0: f32,
     /// Padding.
@@ -271,7 +271,6 @@ fn step(s: &mut PointState, h: f32, dh: f32) -> bool {
             n = 0.5 * (lo + hi);
         }
         next = n;
-        s.width = width;
     } else if h < 0.0 {
         if x >= X_MAX {
             return finish(s, X_MAX);
@@ -497,33 +496,12 @@ fn max_abs_principal(s: &[f32; 6]) -> f32 {
     let mut d = [s[0], s[1], s[2]];
     let (mut a01, mut a12, mut a02) = (s[3], s[4], s[5]);
     for _ in 0..4 {
-        if a01 != 0.0 {
-            let (t, c, sn) = rotation(d[0], d[1], a01);
-            d[0] -= t * a01;
-            d[1] += t * a01;
-            a01 = 0.0;
-            let t02 = c * a02 - sn * a12;
-            a12 = sn * a02 + c * a12;
-            a02 = t02;
-        }
-        if a02 != 0.0 {
-            let (t, c, sn) = rotation(d[0], d[2], a02);
-            d[0] -= t * a02;
-            d[2] += t * a02;
-            a02 = 0.0;
-            let t01 = c * a01 - sn * a12;
-            a12 = sn * a01 + c * a12;
-            a01 = t01;
-        }
-        if a12 != 0.0 {
-            let (t, c, sn) = rotation(d[1], d[2], a12);
-            d[1] -= t * a12;
-            d[2] += t * a12;
-            a12 = 0.0;
-            let t01 = c * a01 - sn * a02;
-            a02 = sn * a01 + c * a02;
-            a01 = t01;
-        }
+        [d[0], d[1], a02, a12] = rotate(d[0], d[1], a01, a02, a12);
+        a01 = 0.0;
+        [d[0], d[2], a01, a12] = rotate(d[0], d[2], a02, a01, a12);
+        a02 = 0.0;
+        [d[1], d[2], a01, a02] = rotate(d[1], d[2], a12, a01, a02);
+        a12 = 0.0;
     }
     let hi = d[0].max(d[1].max(d[2]));
     let lo = d[0].min(d[1].min(d[2]));
@@ -534,8 +512,12 @@ fn max_abs_principal(s: &[f32; 6]) -> f32 {
     }
 }
 
-/// The kernel's `rotation`: (t, c, s) zeroing `a_pq`.
-fn rotation(app: f32, aqq: f32, apq: f32) -> (f32, f32, f32) {
+/// The kernel's `rotate`: the Jacobi rotation in plane (p, q) zeroing `a_pq`, giving the new
+/// `(a_pp, a_qq, a_rp, a_rq)`.
+fn rotate(app: f32, aqq: f32, apq: f32, arp: f32, arq: f32) -> [f32; 4] {
+    if apq == 0.0 {
+        return [app, aqq, arp, arq];
+    }
     let tau = (aqq - app) / (2.0 * apq);
     let t = if tau.abs() > 1e18 {
         0.5 / tau
@@ -545,7 +527,8 @@ fn rotation(app: f32, aqq: f32, apq: f32) -> (f32, f32, f32) {
         1.0
     };
     let c = 1.0 / (1.0 + t * t).sqrt();
-    (t, c, t * c)
+    let sn = t * c;
+    [app - t * apq, aqq + t * apq, c * arp - sn * arq, sn * arp + c * arq]
 }
 
 /// The kernel's `equivalent_amplitude`: (σ_ar, d ln σ_ar / d ln λ, static failure).

@@ -436,8 +436,8 @@ mod tests {
                 alternating,
                 mean,
                 equivalent,
-                width,
                 safety,
+                _pad2,
                 _pad0,
                 _pad1
             ]
