@@ -897,7 +897,7 @@ fn bench_fatigue_reports_cpu_and_gpu_rows_that_agree() {
         "bench",
         "--fatigue",
         "--points",
-        "600",
+        "6e2",
         "--samples",
         "300",
         "--software-gpu",
@@ -915,6 +915,11 @@ fn bench_fatigue_reports_cpu_and_gpu_rows_that_agree() {
         assert_eq!(g["agrees"], true, "{g}");
         assert_eq!(c["min_safety_factor"], g["min_safety_factor"]);
         assert!(g["point_samples_per_second"].as_f64().unwrap() > 0.0);
+    }
+    for (flag, value) in [("--points", "0"), ("--points", "1e12"), ("--samples", "1"), ("--points", "2.5")] {
+        let o = run(&["bench", "--fatigue", flag, value, "-q"]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}: {}", stderr(&o));
+        assert!(stderr(&o).contains("whole number from"), "{}", stderr(&o));
     }
     let o = run(&["bench", "--fatigue", "--criteria", "findley", "-q"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));

@@ -71,11 +71,33 @@ fn histories(samples: usize) -> Vec<(&'static str, Loading)> {
     vec![("gait", synthetic::gait(samples)), ("noise", synthetic::noise(samples, 2, 5))]
 }
 
+/// The most points: 10⁸ points take ~10 GB of f64 unit stresses, the most a benchmark machine
+/// is expected to hold.
+pub const MAX_POINTS: f64 = 1e8;
+/// The most history samples (10⁷, 160 MB of coefficients).
+pub const MAX_SAMPLES: f64 = 1e7;
+
+/// A whole number in `[min, max]`, written plainly or in scientific notation (`1e6`).
+fn parse_count(text: &str, min: f64, max: f64) -> Result<usize, String> {
+    let v: f64 = text.trim().parse().map_err(|_| format!("'{text}' is not a number"))?;
+    if !(v.fract() == 0.0 && v >= min && v <= max) {
+        return Err(format!("{text} must be a whole number from {min} to {max:e}"));
+    }
+    Ok(v as usize)
+}
+
+/// `--points`: 1 to [`MAX_POINTS`].
+pub fn parse_points(text: &str) -> Result<usize, String> {
+    parse_count(text, 1.0, MAX_POINTS)
+}
+
+/// `--samples`: 2 to [`MAX_SAMPLES`].
+pub fn parse_samples(text: &str) -> Result<usize, String> {
+    parse_count(text, 2.0, MAX_SAMPLES)
+}
+
 /// Runs the benchmark.
 pub fn run(o: &FatigueBenchOptions, json: Option<&Path>, quiet: bool) -> Result<(), Failure> {
-    if o.points == 0 || o.samples < 2 {
-        return Err(Failure { code: 2, message: "--points must be ≥ 1 and --samples ≥ 2".into() });
-    }
     let mut criteria = Vec::new();
     for c in &o.criteria {
         criteria.push(match c.as_str() {

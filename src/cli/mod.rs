@@ -123,10 +123,10 @@ enum Command {
         #[arg(long, conflicts_with_all = ["sizes", "export", "rtol", "heartbeat"])]
         fatigue: bool,
         /// Evaluation points for --fatigue.
-        #[arg(long, default_value_t = 1_000_000, requires = "fatigue")]
+        #[arg(long, default_value = "1e6", value_parser = bench_fatigue::parse_points, requires = "fatigue")]
         points: usize,
         /// History samples for --fatigue.
-        #[arg(long, default_value_t = 10_000, requires = "fatigue")]
+        #[arg(long, default_value = "1e4", value_parser = bench_fatigue::parse_samples, requires = "fatigue")]
         samples: usize,
         /// Criteria for --fatigue: svm (signed von Mises), mp (maximum principal).
         #[arg(long, value_delimiter = ',', default_value = "svm", requires = "fatigue")]
