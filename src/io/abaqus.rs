@@ -416,7 +416,7 @@ impl<'a> Reader<'a> {
 
     /// Resolves regions, surfaces and node sets.
     fn finish(mut self) -> Result<RawMesh, ReadError> {
-        let cell_pos: HashMap<u64, usize> = self.raw.cells.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let cell_pos: HashMap<u64, usize> = self.raw.cells.ids().iter().enumerate().map(|(i, &id)| (id, i)).collect();
         let tri_pos: HashMap<u64, usize> = self.triangles.iter().enumerate().map(|(i, t)| (t.0, i)).collect();
         self.check_elsets(&cell_pos, &tri_pos)?;
         // Regions by priority: section sets, explicit element sets, *ELEMENT ELSET.
@@ -448,7 +448,7 @@ impl<'a> Reader<'a> {
             }
             for c in cells {
                 assigned[c] = true;
-                self.raw.cells[c].region = next_region;
+                self.raw.cells.set_region(c, next_region);
             }
             self.raw.region_names.insert(next_region, name.clone());
             next_region += 1;

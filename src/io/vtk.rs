@@ -212,14 +212,14 @@ fn adopt_ids(raw: &mut RawMesh) {
             // Until now a node's id is its index in the file.
             let map = |id: &mut u64| *id = ids.get(*id as usize).copied().unwrap_or(*id);
             raw.nodes.iter_mut().for_each(|n| map(&mut n.id));
-            raw.cells.iter_mut().flat_map(|c| c.nodes.iter_mut()).for_each(map);
+            raw.cells.all_nodes_mut().iter_mut().for_each(map);
             raw.faces.iter_mut().flat_map(|f| f.nodes.iter_mut()).for_each(map);
             raw.node_fields.remove(k);
         }
     }
     if let Some(k) = raw.cell_fields.iter().position(|f| is_ids(f, "cell_id")) {
         if let Some(ids) = as_ids(&raw.cell_fields[k].values) {
-            raw.cells.iter_mut().zip(ids).for_each(|(c, id)| c.id = id);
+            raw.cells.ids_mut().iter_mut().zip(ids).for_each(|(c, id)| *c = id);
             raw.cell_fields.remove(k);
         }
     }
@@ -272,7 +272,7 @@ fn apply_regions(array: &Array, roles: &[Role], raw: &mut RawMesh, source: &str)
             ));
         }
         match *role {
-            Role::Volume(k) => raw.cells[k].region = v as i32,
+            Role::Volume(k) => raw.cells.set_region(k, v as i32),
             Role::Face(k) => raw.faces[k].surface = SurfaceKey::Tag(v as i32),
             Role::Skipped => {}
         }

@@ -48,7 +48,8 @@ pub struct RawNode {
     pub at: SourceLoc,
 }
 
-/// A volume cell as read; `nodes` are file node ids already in the internal order.
+/// A volume cell as read; `nodes` are file node ids already in the internal order. Readers hand
+/// cells to [`RawCells::push`], which stores them flat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawCell {
     /// Id in the file.
@@ -61,6 +62,134 @@ pub struct RawCell {
     pub region: i32,
     /// Where it was defined.
     pub at: SourceLoc,
+}
+
+/// The volume cells as read, in one flat layout: about 70 bytes per Tet4 and no allocation per
+/// cell (a patient mesh has millions of cells, and a vector of node ids per cell doubled the
+/// memory of reading one). [`RawMesh::build`] moves the arrays into the [`Mesh`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawCells {
+    ids: Vec<u64>,
+    kinds: Vec<CellType>,
+    /// `len + 1` offsets into `nodes`, starting at 0.
+    offsets: Vec<usize>,
+    nodes: Vec<u64>,
+    regions: Vec<i32>,
+    at: Vec<SourceLoc>,
+}
+
+impl Default for RawCells {
+    fn default() -> Self {
+        RawCells {
+            ids: Vec::new(),
+            kinds: Vec::new(),
+            offsets: vec![0],
+            nodes: Vec::new(),
+            regions: Vec::new(),
+            at: Vec::new(),
+        }
+    }
+}
+
+impl RawCells {
+    /// Appends a cell.
+    pub fn push(&mut self, cell: RawCell) {
+        self.push_nodes(cell.id, cell.kind, &cell.nodes, cell.region, cell.at);
+    }
+
+    /// Appends a cell given by its parts (node ids in the internal order).
+    pub fn push_nodes(&mut self, id: u64, kind: CellType, nodes: &[u64], region: i32, at: SourceLoc) {
+        self.ids.push(id);
+        self.kinds.push(kind);
+        self.nodes.extend_from_slice(nodes);
+        self.offsets.push(self.nodes.len());
+        self.regions.push(region);
+        self.at.push(at);
+    }
+
+    /// Reserves room for `cells` more cells of `nodes_per_cell` nodes (capped by the caller to
+    /// what its input can hold).
+    pub fn reserve(&mut self, cells: usize, nodes_per_cell: usize) {
+        self.ids.reserve(cells);
+        self.kinds.reserve(cells);
+        self.offsets.reserve(cells);
+        self.nodes.reserve(cells.saturating_mul(nodes_per_cell));
+        self.regions.reserve(cells);
+        self.at.reserve(cells);
+    }
+
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether there are no cells.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// File ids of all cells.
+    pub fn ids(&self) -> &[u64] {
+        &self.ids
+    }
+
+    /// File ids of all cells, to change (renumbering).
+    pub fn ids_mut(&mut self) -> &mut [u64] {
+        &mut self.ids
+    }
+
+    /// Sets the file id of cell `i`.
+    pub fn set_id(&mut self, i: usize, id: u64) {
+        self.ids[i] = id;
+    }
+
+    /// Type of cell `i`.
+    pub fn kind(&self, i: usize) -> CellType {
+        self.kinds[i]
+    }
+
+    /// Node ids of cell `i`.
+    pub fn nodes(&self, i: usize) -> &[u64] {
+        &self.nodes[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Node ids of cell `i`, to change.
+    pub fn nodes_mut(&mut self, i: usize) -> &mut [u64] {
+        &mut self.nodes[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// The node ids of all cells, one after the other, to change (renumbering).
+    pub fn all_nodes_mut(&mut self) -> &mut [u64] {
+        &mut self.nodes
+    }
+
+    /// Region of cell `i`.
+    pub fn region(&self, i: usize) -> i32 {
+        self.regions[i]
+    }
+
+    /// Sets the region of cell `i`.
+    pub fn set_region(&mut self, i: usize, region: i32) {
+        self.regions[i] = region;
+    }
+
+    /// Where cell `i` was defined.
+    pub fn at(&self, i: usize) -> SourceLoc {
+        self.at[i]
+    }
+
+    /// Sets where cell `i` was defined.
+    pub fn set_at(&mut self, i: usize, at: SourceLoc) {
+        self.at[i] = at;
+    }
+}
+
+impl FromIterator<RawCell> for RawCells {
+    fn from_iter<I: IntoIterator<Item = RawCell>>(iter: I) -> Self {
+        let mut cells = RawCells::default();
+        iter.into_iter().for_each(|c| cells.push(c));
+        cells
+    }
 }
 
 /// How a surface is identified in the file.
@@ -102,7 +231,7 @@ pub struct RawMesh {
     /// Nodes.
     pub nodes: Vec<RawNode>,
     /// Volume cells.
-    pub cells: Vec<RawCell>,
+    pub cells: RawCells,
     /// Boundary triangles.
     pub faces: Vec<RawFace>,
     /// Surfaces given as cell faces.
@@ -146,46 +275,123 @@ const SOME_INVERTED_HINT: &str = "Only some cells are inverted, so the mesh itse
 /// File ids (node and cell numbers) to positions, hashed by foldhash (see Cargo.toml).
 pub(crate) type IdMap = HashMap<u64, usize, foldhash::fast::RandomState>;
 
+/// File ids to positions without a hash map when the ids allow it: Gmsh, the generators and most
+/// meshers number nodes and cells contiguously (a map of 5 M cells cost about 100 MB and a
+/// tenth of the reading time).
+#[derive(Debug)]
+pub(crate) enum IdIndex {
+    /// `ids[i] == base + i`.
+    Offset(u64),
+    /// Strictly increasing ids: a binary search.
+    Sorted,
+    /// Anything else.
+    Hashed(IdMap),
+}
+
+impl IdIndex {
+    /// The index of `ids`, or the positions `(first, second)` of the earliest repeated id.
+    pub(crate) fn new(ids: &[u64]) -> Result<IdIndex, (usize, usize)> {
+        let Some(&base) = ids.first() else { return Ok(IdIndex::Offset(0)) };
+        if ids.iter().enumerate().all(|(i, &id)| base.checked_add(i as u64) == Some(id)) {
+            return Ok(IdIndex::Offset(base));
+        }
+        if ids.windows(2).all(|w| w[0] < w[1]) {
+            return Ok(IdIndex::Sorted);
+        }
+        let mut map = IdMap::with_capacity_and_hasher(ids.len(), Default::default());
+        for (i, &id) in ids.iter().enumerate() {
+            if let Some(first) = map.insert(id, i) {
+                return Err((first, i));
+            }
+        }
+        Ok(IdIndex::Hashed(map))
+    }
+
+    /// The position of `id` in `ids` (the slice the index was built from).
+    pub(crate) fn get(&self, ids: &[u64], id: u64) -> Option<usize> {
+        match self {
+            IdIndex::Offset(base) => {
+                let i = usize::try_from(id.checked_sub(*base)?).ok()?;
+                (i < ids.len()).then_some(i)
+            }
+            IdIndex::Sorted => ids.binary_search(&id).ok(),
+            IdIndex::Hashed(map) => map.get(&id).copied(),
+        }
+    }
+}
+
 impl RawMesh {
-    /// Validates and converts to a [`Mesh`], returning the warnings found on the way.
+    /// Validates and converts to a [`Mesh`], returning the warnings found on the way. The cell
+    /// arrays move into the mesh (node ids become indices in place), so building needs little
+    /// more memory than the mesh itself.
     pub fn build(self, options: &BuildOptions) -> Result<(Mesh, Vec<MeshWarning>), MeshError> {
         let mut warnings: Vec<MeshWarning> = self.notes.iter().cloned().map(MeshWarning::Ignored).collect();
         if self.cells.is_empty() {
             return Err(MeshError::Empty);
         }
-        // 1. Nodes.
-        let mut node_index = IdMap::with_capacity_and_hasher(self.nodes.len(), Default::default());
-        for (i, n) in self.nodes.iter().enumerate() {
-            if let Some(&value) = n.x.iter().find(|c| !c.is_finite()) {
+        let RawMesh {
+            nodes,
+            cells,
+            faces,
+            cell_faces,
+            region_names,
+            surface_names,
+            node_sets,
+            cell_fields,
+            node_fields,
+            notes: _,
+        } = self;
+        // 1. Nodes: the first bad one, non-finite or repeated, in file order.
+        let node_ids: Vec<u64> = nodes.iter().map(|n| n.id).collect();
+        let non_finite = nodes.iter().position(|n| n.x.iter().any(|c| !c.is_finite()));
+        let node_index = IdIndex::new(&node_ids);
+        match (non_finite, &node_index) {
+            (Some(i), index) if index.as_ref().err().is_none_or(|&(_, dup)| i < dup) => {
+                let n = &nodes[i];
+                let value = n.x.iter().copied().find(|c| !c.is_finite()).unwrap_or(f64::NAN);
                 return Err(MeshError::NonFiniteCoordinate { node: n.id, value, at: n.at });
             }
-            if let Some(first) = node_index.insert(n.id, i) {
-                return Err(MeshError::DuplicateNode { node: n.id, at: n.at, first: self.nodes[first].at });
+            (_, Err((first, dup))) => {
+                return Err(MeshError::DuplicateNode {
+                    node: nodes[*dup].id,
+                    at: nodes[*dup].at,
+                    first: nodes[*first].at,
+                });
+            }
+            _ => {}
+        }
+        let node_index = node_index.map_err(|_| MeshError::Empty)?;
+        // 2. Cells: unique ids, every node defined.
+        let RawCells { ids: cell_ids, kinds, offsets, nodes: mut connectivity, regions, at: cell_locs } = cells;
+        let cell_index = match IdIndex::new(&cell_ids) {
+            Ok(index) => index,
+            Err((first, dup)) => {
+                return Err(MeshError::DuplicateCell {
+                    cell: cell_ids[dup],
+                    at: cell_locs[dup],
+                    first: cell_locs[first],
+                })
+            }
+        };
+        for (k, slot) in connectivity.iter_mut().enumerate() {
+            match node_index.get(&node_ids, *slot) {
+                Some(i) => *slot = i as u64,
+                None => {
+                    let c = offsets.partition_point(|&o| o <= k) - 1;
+                    return Err(MeshError::MissingNode { cell: cell_ids[c], node: *slot, at: cell_locs[c] });
+                }
             }
         }
-        // 2. Cells.
-        let mut cell_index = IdMap::with_capacity_and_hasher(self.cells.len(), Default::default());
-        let mut cell_offsets = Vec::with_capacity(self.cells.len() + 1);
-        let mut connectivity = Vec::new();
-        cell_offsets.push(0);
-        for (i, c) in self.cells.iter().enumerate() {
-            if let Some(first) = cell_index.insert(c.id, i) {
-                return Err(MeshError::DuplicateCell { cell: c.id, at: c.at, first: self.cells[first].at });
-            }
-            for &n in &c.nodes {
-                let idx = node_index.get(&n).ok_or(MeshError::MissingNode { cell: c.id, node: n, at: c.at })?;
-                connectivity.push(*idx);
-            }
-            cell_offsets.push(connectivity.len());
-        }
+        // Same size: the allocation is reused.
+        let connectivity: Vec<usize> = connectivity.into_iter().map(|i| i as usize).collect();
         let mut mesh = Mesh {
-            nodes: self.nodes.iter().map(|n| n.x).collect(),
-            node_ids: self.nodes.iter().map(|n| n.id).collect(),
-            cell_types: self.cells.iter().map(|c| c.kind).collect(),
-            cell_offsets,
+            nodes: nodes.into_iter().map(|n| n.x).collect(),
+            node_ids,
+            cell_types: kinds,
+            cell_offsets: offsets,
             connectivity,
-            cell_ids: self.cells.iter().map(|c| c.id).collect(),
-            cell_regions: self.cells.iter().map(|c| c.region).collect(),
+            cell_ids,
+            cell_regions: regions,
             regions: Vec::new(),
             surfaces: Vec::new(),
             node_sets: Vec::new(),
@@ -193,33 +399,34 @@ impl RawMesh {
             node_fields: Vec::new(),
         };
         // 3. Shape.
-        let cell_at = |c: usize| self.cells[c].at;
+        let cell_at = |c: usize| cell_locs[c];
         if let Some(count) = check_shape(&mut mesh, options, cell_at)? {
             warnings.push(MeshWarning::Reoriented { count });
         }
         // 4. Surfaces.
-        mesh.surfaces = resolve_surfaces(&mesh, &self, &node_index, &cell_index)?;
+        let raw_surfaces = RawSurfaces { faces: &faces, cell_faces: &cell_faces, names: &surface_names };
+        mesh.surfaces = resolve_surfaces(&mesh, raw_surfaces, &node_index, &cell_index)?;
         // 5. Regions, node sets, fields.
         let mut ids: Vec<i32> = mesh.cell_regions.clone();
         ids.sort_unstable();
         ids.dedup();
-        mesh.regions = ids.into_iter().map(|id| Region { id, name: self.region_names.get(&id).cloned() }).collect();
-        for (name, ids, at) in &self.node_sets {
+        mesh.regions = ids.into_iter().map(|id| Region { id, name: region_names.get(&id).cloned() }).collect();
+        for (name, ids, at) in &node_sets {
             let mut nodes = Vec::with_capacity(ids.len());
             for &id in ids {
-                let n = node_index.get(&id).ok_or_else(|| MeshError::MissingSetNode {
+                let n = node_index.get(&mesh.node_ids, id).ok_or_else(|| MeshError::MissingSetNode {
                     set: name.clone(),
                     node: id,
                     at: *at,
                 })?;
-                nodes.push(*n);
+                nodes.push(n);
             }
             nodes.sort_unstable();
             nodes.dedup();
             mesh.node_sets.push(NodeSet { name: name.clone(), nodes });
         }
-        mesh.cell_fields = check_fields(self.cell_fields, mesh.cell_count())?;
-        mesh.node_fields = check_fields(self.node_fields, mesh.nodes.len())?;
+        mesh.cell_fields = check_fields(cell_fields, mesh.cell_count())?;
+        mesh.node_fields = check_fields(node_fields, mesh.nodes.len())?;
         // 6. Warnings.
         warnings.extend(quality_warnings(&mesh, options));
         Ok((mesh, warnings))
@@ -459,24 +666,31 @@ impl VertexCells {
 
 /// Step 4: triangles → cell faces. An interior triangle (on an interface between two cells) goes
 /// to the cell whose outward normal agrees with the triangle's node order.
+/// The surface parts of a [`RawMesh`].
+struct RawSurfaces<'a> {
+    faces: &'a [RawFace],
+    cell_faces: &'a [RawCellFace],
+    names: &'a BTreeMap<i32, String>,
+}
+
 fn resolve_surfaces(
     mesh: &Mesh,
-    raw: &RawMesh,
-    node_index: &IdMap,
-    cell_index: &IdMap,
+    raw: RawSurfaces,
+    node_index: &IdIndex,
+    cell_index: &IdIndex,
 ) -> Result<Vec<Surface>, MeshError> {
     let mut order: Vec<SurfaceKey> = Vec::new();
     let mut faces: HashMap<SurfaceKey, Vec<CellFace>> = HashMap::new();
     let name_of = |key: &SurfaceKey| match key {
-        SurfaceKey::Tag(t) => raw.surface_names.get(t).cloned().unwrap_or_else(|| format!("surface_{t}")),
+        SurfaceKey::Tag(t) => raw.names.get(t).cloned().unwrap_or_else(|| format!("surface_{t}")),
         SurfaceKey::Name(n) => n.clone(),
     };
     let by_vertex = if raw.faces.is_empty() { VertexCells::default() } else { VertexCells::new(mesh) };
     let mut candidates = Vec::new();
-    for f in &raw.faces {
+    for f in raw.faces {
         let stray = || MeshError::StrayFace { surface: name_of(&f.surface), nodes: f.nodes.clone(), at: f.at };
         let idx: Vec<usize> =
-            f.nodes.iter().map(|n| node_index.get(n).copied()).collect::<Option<_>>().ok_or_else(stray)?;
+            f.nodes.iter().map(|&n| node_index.get(&mesh.node_ids, n)).collect::<Option<_>>().ok_or_else(stray)?;
         if idx.len() < 3 {
             return Err(stray());
         }
@@ -490,14 +704,14 @@ fn resolve_surfaces(
         }
         faces.entry(f.surface.clone()).or_default().push(chosen);
     }
-    for cf in &raw.cell_faces {
+    for cf in raw.cell_faces {
         let bad = || MeshError::BadCellFace {
             surface: cf.surface.clone(),
             cell: cf.cell,
             face: u32::from(cf.face) + 1,
             at: cf.at,
         };
-        let &cell = cell_index.get(&cf.cell).ok_or_else(bad)?;
+        let cell = cell_index.get(&mesh.cell_ids, cf.cell).ok_or_else(bad)?;
         if usize::from(cf.face) >= mesh.cell_type(cell).face_count() {
             return Err(bad());
         }
@@ -584,7 +798,9 @@ mod tests {
         let ids = if flip { vec![10, 12, 11, 13] } else { vec![10, 11, 12, 13] };
         RawMesh {
             nodes,
-            cells: vec![RawCell { id: 7, kind: CellType::Tet4, nodes: ids, region: 3, at: SourceLoc::Line(9) }],
+            cells: [RawCell { id: 7, kind: CellType::Tet4, nodes: ids, region: 3, at: SourceLoc::Line(9) }]
+                .into_iter()
+                .collect(),
             faces: vec![RawFace { nodes: vec![10, 11, 12], surface: SurfaceKey::Tag(5), at: SourceLoc::Line(10) }],
             surface_names: [(5, "bottom".to_string())].into(),
             ..RawMesh::default()
@@ -625,7 +841,7 @@ mod tests {
         assert_eq!(err, MeshError::DuplicateNode { node: 10, at: SourceLoc::Line(4), first: SourceLoc::Line(1) });
 
         let mut raw = unit_tet(false);
-        raw.cells[0].nodes[3] = 99;
+        raw.cells.nodes_mut(0)[3] = 99;
         assert!(matches!(raw.build(&BuildOptions::default()), Err(MeshError::MissingNode { cell: 7, node: 99, .. })));
 
         let mut raw = unit_tet(false);
@@ -637,7 +853,7 @@ mod tests {
         let err = raw.build(&BuildOptions::default()).unwrap_err();
         assert!(matches!(&err, MeshError::StrayFace { surface, .. } if surface == "bottom"), "{err:?}");
 
-        let raw = RawMesh { cells: vec![], ..unit_tet(false) };
+        let raw = RawMesh { cells: RawCells::default(), ..unit_tet(false) };
         assert_eq!(raw.build(&BuildOptions::default()).unwrap_err(), MeshError::Empty);
     }
 

@@ -19,7 +19,7 @@ pub mod geometry;
 pub mod refine;
 pub mod stats;
 
-pub use build::{BuildOptions, RawCell, RawCellFace, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
+pub use build::{BuildOptions, RawCell, RawCellFace, RawCells, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 pub use cell::CellType;
 pub use error::{MeshError, MeshWarning};
 
@@ -72,6 +72,24 @@ pub struct Field {
     pub values: Vec<f64>,
 }
 
+/// Most nodes of a cell (Tet10).
+const MAX_CELL_NODES: usize = 10;
+
+/// The node coordinates of one cell ([`Mesh::cell_coords`]); dereferences to a slice.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellCoords {
+    x: [[f64; 3]; MAX_CELL_NODES],
+    n: usize,
+}
+
+impl std::ops::Deref for CellCoords {
+    type Target = [[f64; 3]];
+
+    fn deref(&self) -> &[[f64; 3]] {
+        &self.x[..self.n]
+    }
+}
+
 /// A validated tetrahedral volume mesh.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mesh {
@@ -115,9 +133,15 @@ impl Mesh {
         &self.connectivity[self.cell_offsets[c]..self.cell_offsets[c + 1]]
     }
 
-    /// Coordinates of the nodes of cell `c`.
-    pub fn cell_coords(&self, c: usize) -> Vec<[f64; 3]> {
-        self.cell_nodes(c).iter().map(|&n| self.nodes[n]).collect()
+    /// Coordinates of the nodes of cell `c`, on the stack (validation, statistics and assembly
+    /// visit every cell of multi-million-cell meshes, several times).
+    pub fn cell_coords(&self, c: usize) -> CellCoords {
+        let nodes = self.cell_nodes(c);
+        let mut x = [[0.0; 3]; MAX_CELL_NODES];
+        for (slot, &n) in x.iter_mut().zip(nodes) {
+            *slot = self.nodes[n];
+        }
+        CellCoords { x, n: nodes.len().min(MAX_CELL_NODES) }
     }
 
     /// Cell ids as numbered in the source file (for messages).

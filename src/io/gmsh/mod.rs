@@ -263,7 +263,7 @@ pub(crate) fn parse_data_section(lines: &mut Lines, section: &str) -> Result<Dat
 /// Turns data sections into fields aligned with the raw nodes / cells.
 pub(crate) fn attach_fields(raw: &mut RawMesh, node_data: Vec<DataSection>, cell_data: Vec<DataSection>) {
     let node_pos: BTreeMap<u64, usize> = raw.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let cell_pos: BTreeMap<u64, usize> = raw.cells.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+    let cell_pos: BTreeMap<u64, usize> = raw.cells.ids().iter().enumerate().map(|(i, &id)| (id, i)).collect();
     for (data, pos, out, what) in
         [(node_data, &node_pos, &mut raw.node_fields, "node"), (cell_data, &cell_pos, &mut raw.cell_fields, "cell")]
     {

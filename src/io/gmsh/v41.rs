@@ -63,8 +63,9 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
         for n in &mut raw.nodes {
             n.at = index.nodes.get(&n.id).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
         }
-        for c in &mut raw.cells {
-            c.at = index.elements.get(&c.id).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
+        for c in 0..raw.cells.len() {
+            let at = index.elements.get(&raw.cells.ids()[c]).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
+            raw.cells.set_at(c, at);
         }
         for f in &mut raw.faces {
             f.at = index.face_lines.get(&f.nodes).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
