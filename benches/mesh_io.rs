@@ -11,7 +11,7 @@ use organ_twin::mesh::generate::{self, LvParams};
 use organ_twin::mesh::{BuildOptions, Field};
 
 /// Parsing and validating the same medium LV mesh written in each format, and MSH 4.1 split into
-/// parsing (sections, `mshio`, line index) and validation (`RawMesh::build`).
+/// parsing (the streaming reader) and validation (`RawMesh::build`).
 fn parse(c: &mut Criterion) {
     let mesh = generate::lv(&LvParams { subdivisions: 16, ..LvParams::default() }).expect("valid LV");
     let mut msh = Vec::new();
@@ -30,12 +30,36 @@ fn parse(c: &mut Criterion) {
             b.iter(|| io::parse_mesh(black_box(bytes), format, "bench", &BuildOptions::default()).expect("valid"))
         });
     }
+    group.throughput(Throughput::Bytes(msh.len() as u64));
     group.bench_function("msh41_ascii parse only", |b| {
         b.iter(|| io::parse_raw(black_box(&msh), Format::Gmsh, "bench").expect("valid"))
     });
     let raw = io::parse_raw(&msh, Format::Gmsh, "bench").expect("valid");
     group.bench_function("msh41_ascii validate only", |b| {
         b.iter(|| io::validate(black_box(raw.clone()), Format::Gmsh, "bench", &BuildOptions::default()).expect("valid"))
+    });
+    group.finish();
+}
+
+/// Reading a large mesh from disk as a user does (`read_mesh`: MSH 4.1 ASCII streamed, then
+/// validated): the 10 × 1 × 1 beam of issue 11 at 100 × 41 × 41 divisions, 1,008,600 Tet4 and
+/// 42.8 MB of MSH. Bytes per second of the file.
+fn read_large(c: &mut Criterion) {
+    use organ_twin::mesh::generate::{beam, BeamParams, Order};
+    let mesh = beam(&BeamParams { size: [10.0, 1.0, 1.0], divisions: [100, 41, 41], order: Order::Linear })
+        .expect("valid beam");
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("beam.msh");
+    io::write_mesh(&mesh, &path).expect("write the beam");
+    let bytes = std::fs::read(&path).expect("read back");
+    let mut group = c.benchmark_group("read beam_1m");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes.len() as u64));
+    group.bench_function("msh41_ascii read_mesh (streamed + validated)", |b| {
+        b.iter(|| io::read_mesh(black_box(&path), &BuildOptions::default()).expect("valid"))
+    });
+    group.bench_function("msh41_ascii parse only (in memory)", |b| {
+        b.iter(|| io::parse_raw(black_box(&bytes), Format::Gmsh, "bench").expect("valid"))
     });
     group.finish();
 }
@@ -94,7 +118,7 @@ fn write(c: &mut Criterion) {
 // The macro generates an undocumented `benches` function.
 #[allow(missing_docs, reason = "criterion_group! expands to an undocumented function")]
 mod group {
-    criterion::criterion_group!(benches, super::parse, super::generate_lv, super::write);
+    criterion::criterion_group!(benches, super::parse, super::read_large, super::generate_lv, super::write);
 }
 
 criterion_main!(group::benches);

@@ -2,7 +2,7 @@
 //!
 //! | format | extension | read | write |
 //! | --- | --- | --- | --- |
-//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (via `mshio`) | ASCII, with node sets as physical points |
+//! | Gmsh MSH 4.1 (ASCII, binary) | `.msh` | yes (ASCII streamed, binary via `mshio`) | ASCII, with node sets as physical points |
 //! | Gmsh MSH 2.2 (ASCII) | `.msh` | yes | no |
 //! | VTK legacy (ASCII, binary) | `.vtk` | yes | no |
 //! | VTK XML unstructured grid | `.vtu` | yes (via `vtkio`): ASCII, base64, appended raw, zlib | appended raw or zlib ([`VtuOptions`]) |
@@ -12,7 +12,8 @@
 //!
 //! Every parser works on bytes (`parse_*(&[u8], source_name)`) so that it can be tested and
 //! fuzzed in memory; [`read_mesh`] is the thin file wrapper. Parsers never panic: any input gives
-//! either a [`RawMesh`] or a [`ReadError`] naming the file and line. Writers go through
+//! either a [`RawMesh`] or a [`ReadError`] naming the file and line (MSH 4.1 ASCII files are
+//! streamed from disk instead, by the same parser as their bytes). Writers go through
 //! [`write_atomic`], so a failed write leaves no partial file, and a run's several files through
 //! [`staging`], so that they appear together.
 
@@ -158,6 +159,9 @@ pub fn read_mesh(path: &Path, options: &BuildOptions) -> Result<Imported, ReadEr
     })?;
     if format == Format::TetGen {
         return read_tetgen(path, options);
+    }
+    if format == Format::Gmsh {
+        return validate(gmsh::read_file(path, &name)?, format, &name, options);
     }
     let bytes = read_file(path)?;
     parse_mesh(&bytes, format, &name, options)

@@ -344,23 +344,19 @@ impl RawMesh {
         // 1. Nodes: the first bad one, non-finite or repeated, in file order.
         let node_ids: Vec<u64> = nodes.iter().map(|n| n.id).collect();
         let non_finite = nodes.iter().position(|n| n.x.iter().any(|c| !c.is_finite()));
-        let node_index = IdIndex::new(&node_ids);
-        match (non_finite, &node_index) {
-            (Some(i), index) if index.as_ref().err().is_none_or(|&(_, dup)| i < dup) => {
-                let n = &nodes[i];
-                let value = n.x.iter().copied().find(|c| !c.is_finite()).unwrap_or(f64::NAN);
-                return Err(MeshError::NonFiniteCoordinate { node: n.id, value, at: n.at });
+        let non_finite_error = |i: usize| {
+            let n = &nodes[i];
+            let value = n.x.iter().copied().find(|c| !c.is_finite()).unwrap_or(f64::NAN);
+            MeshError::NonFiniteCoordinate { node: n.id, value, at: n.at }
+        };
+        let node_index = match (IdIndex::new(&node_ids), non_finite) {
+            (Err((_, dup)), Some(i)) if i < dup => return Err(non_finite_error(i)),
+            (Err((first, dup)), _) => {
+                return Err(MeshError::DuplicateNode { node: nodes[dup].id, at: nodes[dup].at, first: nodes[first].at })
             }
-            (_, Err((first, dup))) => {
-                return Err(MeshError::DuplicateNode {
-                    node: nodes[*dup].id,
-                    at: nodes[*dup].at,
-                    first: nodes[*first].at,
-                });
-            }
-            _ => {}
-        }
-        let node_index = node_index.map_err(|_| MeshError::Empty)?;
+            (Ok(_), Some(i)) => return Err(non_finite_error(i)),
+            (Ok(index), None) => index,
+        };
         // 2. Cells: unique ids, every node defined.
         let RawCells { ids: cell_ids, kinds, offsets, nodes: mut connectivity, regions, at: cell_locs } = cells;
         let cell_index = match IdIndex::new(&cell_ids) {
@@ -403,6 +399,8 @@ impl RawMesh {
         if let Some(count) = check_shape(&mut mesh, options, cell_at)? {
             warnings.push(MeshWarning::Reoriented { count });
         }
+        // No later step names a cell's line: free them before the surfaces take memory.
+        drop(cell_locs);
         // 4. Surfaces.
         let raw_surfaces = RawSurfaces { faces: &faces, cell_faces: &cell_faces, names: &surface_names };
         mesh.surfaces = resolve_surfaces(&mesh, raw_surfaces, &node_index, &cell_index)?;

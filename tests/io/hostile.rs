@@ -261,3 +261,25 @@ fn a_leading_utf8_bom_is_accepted() {
         assert_eq!(with.mesh, parse(&bytes(file), format).unwrap().mesh, "{file}");
     }
 }
+
+/// MSH 4.1 ASCII is streamed from disk: the file read from a path (with a byte order mark, as
+/// some Windows editors write it) is the mesh parsed from its bytes, fields and errors alike.
+#[test]
+fn msh41_streamed_from_disk_equals_the_in_memory_parse() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = lv_msh();
+    let path = dir.path().join("lv.msh");
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(&data);
+    std::fs::write(&path, &with_bom).unwrap();
+    let opts = BuildOptions::default();
+    let streamed = io::read_mesh(&path, &opts).unwrap();
+    let in_memory = parse(&data, Format::Gmsh).unwrap();
+    assert_eq!(streamed.mesh, in_memory.mesh);
+    assert!(!streamed.mesh.cell_fields().is_empty(), "the fibre field was read");
+    let cut = data.len() - 20;
+    std::fs::write(&path, &data[..cut]).unwrap();
+    let from_disk = io::read_mesh(&path, &opts).unwrap_err().to_string();
+    let from_bytes = rejected(&data[..cut], Format::Gmsh, "truncated");
+    assert_eq!(from_disk.replace(&path.display().to_string(), "case"), from_bytes);
+}

@@ -1,5 +1,5 @@
-//! Gmsh MSH files: 2.2 ASCII (own reader), 4.1 ASCII and binary (via `mshio`), and a 4.1 ASCII
-//! writer.
+//! Gmsh MSH files: 2.2 ASCII (own reader), 4.1 ASCII (own streaming reader), 4.1 binary (via
+//! `mshio`), and a 4.1 ASCII writer.
 //!
 //! Physical groups become regions (dimension 3) and surfaces (dimension 2), named through
 //! `$PhysicalNames`. Elements without a physical group fall back to their elementary entity tag
@@ -10,6 +10,7 @@
 mod sections;
 mod v22;
 mod v41;
+mod v41_ascii;
 mod write;
 
 use std::collections::BTreeMap;
@@ -134,13 +135,36 @@ pub(crate) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
             SourceLoc::Line(2),
             "binary MSH 2 files are not supported: save as MSH 4.1 (binary or ASCII) or MSH 2.2 ASCII",
         )),
-        "4.1" => v41::parse(bytes, source, header.binary),
+        "4.1" if !header.binary => v41_ascii::parse(bytes, bytes.len() as u64, source),
+        "4.1" => v41::parse(bytes, source),
         v => Err(ReadError::syntax(
             source,
             SourceLoc::Line(2),
             format!("MSH version {v} is not supported: save as MSH 4.1 or 2.2 (Gmsh option Mesh.MshFileVersion)"),
         )),
     }
+}
+
+/// Reads a Gmsh file from disk: MSH 4.1 ASCII is streamed (the file is never held whole, see
+/// [`v41_ascii`]); the other versions are read into memory and parsed by [`parse`].
+pub(crate) fn read_file(path: &std::path::Path, source: &str) -> Result<RawMesh, ReadError> {
+    use std::io::{BufRead, Read};
+    let io_error = |e: std::io::Error| ReadError::Io { path: source.to_string(), source: e };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    let size = file.metadata().map_err(io_error)?.len();
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    let head = reader.fill_buf().map_err(io_error)?;
+    let bom = head.starts_with(b"\xEF\xBB\xBF");
+    let header = read_header(head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head), source)?;
+    if header.version == "4.1" && !header.binary {
+        if bom {
+            reader.consume(3);
+        }
+        return v41_ascii::parse(reader, size, source);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    reader.read_to_end(&mut bytes).map_err(io_error)?;
+    super::parse_raw(&bytes, super::Format::Gmsh, source)
 }
 
 /// Physical names by dimension: `(dim, tag) → name`.
@@ -210,11 +234,13 @@ pub(crate) const SKIPPED_SECTIONS: [&str; 9] = [
     "ElementData",
 ];
 
-/// One `$NodeData` / `$ElementData` section: name, components, (entity tag, values).
+/// One `$NodeData` / `$ElementData` section: name, components, entity tags and their values
+/// (`components` per tag, flat).
 pub(crate) struct DataSection {
     pub name: String,
     pub components: usize,
-    pub values: Vec<(u64, Vec<f64>)>,
+    pub tags: Vec<u64>,
+    pub values: Vec<f64>,
 }
 
 /// Parses the body of a `$NodeData` / `$ElementData` section (ASCII), including its `$End` line.
@@ -248,42 +274,79 @@ pub(crate) fn parse_data_section(lines: &mut Lines, section: &str) -> Result<Dat
             return Err(lines.error(l, format!("${section} needs integer tags (time step, components 1..9, count)")));
         }
     };
-    let mut values = Vec::with_capacity(count.min(1 << 20));
+    let mut tags = Vec::with_capacity(count.min(1 << 20));
+    let mut values = Vec::with_capacity(count.min(1 << 20) * components);
     for _ in 0..count {
         let (l, line) = lines.require(&format!("${section} values"))?;
         let mut f = Fields::new(src, l, line);
-        let tag: u64 = f.parse("an entity tag")?;
-        let v = (0..components).map(|_| f.parse::<f64>("a data value")).collect::<Result<Vec<_>, _>>()?;
-        values.push((tag, v));
+        tags.push(f.parse::<u64>("an entity tag")?);
+        for _ in 0..components {
+            values.push(f.parse::<f64>("a data value")?);
+        }
     }
     expect_end(lines, section)?;
-    Ok(DataSection { name, components, values })
+    Ok(DataSection { name, components, tags, values })
 }
 
 /// Turns data sections into fields aligned with the raw nodes / cells.
 pub(crate) fn attach_fields(raw: &mut RawMesh, node_data: Vec<DataSection>, cell_data: Vec<DataSection>) {
-    let node_pos: BTreeMap<u64, usize> = raw.nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();
-    let cell_pos: BTreeMap<u64, usize> = raw.cells.ids().iter().enumerate().map(|(i, &id)| (id, i)).collect();
-    for (data, pos, out, what) in
-        [(node_data, &node_pos, &mut raw.node_fields, "node"), (cell_data, &cell_pos, &mut raw.cell_fields, "cell")]
+    if node_data.is_empty() && cell_data.is_empty() {
+        return;
+    }
+    let node_ids: Vec<u64> = raw.nodes.iter().map(|n| n.id).collect();
+    let cell_ids = raw.cells.ids().to_vec();
+    for (data, ids, out, what) in
+        [(node_data, &node_ids, &mut raw.node_fields, "node"), (cell_data, &cell_ids, &mut raw.cell_fields, "cell")]
     {
+        if data.is_empty() {
+            continue;
+        }
+        let pos = Positions::of(ids);
         for d in data {
-            let mut values = vec![f64::NAN; d.components * pos.len()];
-            let mut seen = 0;
-            for (tag, v) in &d.values {
-                if let Some(&i) = pos.get(tag) {
-                    values[i * d.components..(i + 1) * d.components].copy_from_slice(v);
-                    seen += 1;
+            let c = d.components;
+            let mut values = vec![f64::NAN; c * ids.len()];
+            let mut seen = vec![false; ids.len()];
+            for (&tag, v) in d.tags.iter().zip(d.values.chunks_exact(c)) {
+                if let Some(i) = pos.get(ids, tag) {
+                    values[i * c..(i + 1) * c].copy_from_slice(v);
+                    seen[i] = true;
                 }
             }
-            if seen < pos.len() {
-                raw.notes.push(format!(
-                    "data array '{}' has no value for {} {what}(s); they are set to NaN",
-                    d.name,
-                    pos.len() - seen
-                ));
+            let missing = seen.iter().filter(|s| !**s).count();
+            if missing > 0 {
+                raw.notes
+                    .push(format!("data array '{}' has no value for {missing} {what}(s); they are set to NaN", d.name));
             }
-            out.push(Field { name: d.name, components: d.components, values });
+            out.push(Field { name: d.name, components: c, values });
+        }
+    }
+}
+
+/// Entity tags to positions: the validation's index when the tags are unique, else the first
+/// position of each tag (validation then rejects the repeated tag).
+enum Positions {
+    Index(crate::mesh::build::IdIndex),
+    First(BTreeMap<u64, usize>),
+}
+
+impl Positions {
+    fn of(ids: &[u64]) -> Positions {
+        match crate::mesh::build::IdIndex::new(ids) {
+            Ok(index) => Positions::Index(index),
+            Err(_) => {
+                let mut first = BTreeMap::new();
+                for (i, &id) in ids.iter().enumerate() {
+                    first.entry(id).or_insert(i);
+                }
+                Positions::First(first)
+            }
+        }
+    }
+
+    fn get(&self, ids: &[u64], id: u64) -> Option<usize> {
+        match self {
+            Positions::Index(index) => index.get(ids, id),
+            Positions::First(map) => map.get(&id).copied(),
         }
     }
 }

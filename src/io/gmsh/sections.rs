@@ -1,33 +1,21 @@
-//! The section layout of an MSH 4.1 file, found without parsing its data, and the input handed
-//! to `mshio`.
+//! The input handed to `mshio` for a binary MSH 4.1 file.
 //!
 //! `mshio` skips sections it does not know (`$PhysicalNames`, `$NodeData`, …) by trying their end
 //! tag, after any blanks, at every byte; a long run of blanks inside such a section makes that
-//! quadratic (300 k spaces took 21 s). Skipped sections that hold such a run are cut out of
-//! `mshio`'s input (they are read from the original bytes here anyway), so its work stays linear.
+//! quadratic (300 k spaces took 21 s). A `$PhysicalNames` section that holds such a run is cut
+//! out of `mshio`'s input (it is read from the original bytes anyway), so its work stays linear.
 //!
-//! ASCII files are checked line by line: every `$Name` has its `$EndName`, and nothing but blank
-//! lines lies outside sections (a file cut inside a trailing `$ElementData`, or followed by
-//! garbage, is an error). Binary data cannot be scanned for lines; there only the text after the
-//! last `$End…` line is checked.
+//! Binary data cannot be scanned for lines; only the text after the last `$End…` line is checked
+//! (nothing but blanks may follow it). ASCII files have their own reader, which checks the
+//! layout as it streams ([`super::v41_ascii`]).
 
 use std::borrow::Cow;
 
 use crate::io::ReadError;
 use crate::mesh::SourceLoc;
 
-/// Sections `mshio` parses; all others it skips.
-const PARSED: [&str; 4] = ["MeshFormat", "Entities", "Nodes", "Elements"];
-
 /// Blank runs longer than this inside a skipped section make `mshio` slow.
 const LONG_BLANKS: usize = 64;
-
-/// A section: its name and byte range (from its `$Name` line to after its `$EndName` line).
-struct Span {
-    name: String,
-    start: usize,
-    end: usize,
-}
 
 /// `mshio`'s input: the file, or the file with some sections cut out.
 pub(super) struct Input<'a> {
@@ -44,67 +32,8 @@ impl Input<'_> {
     }
 }
 
-/// Lines of `bytes` with their start offsets (without `\n` / `\r`).
-fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut pos = 0;
-    std::iter::from_fn(move || {
-        if pos >= bytes.len() {
-            return None;
-        }
-        let start = pos;
-        let len = bytes[start..].iter().position(|&b| b == b'\n').unwrap_or(bytes.len() - start);
-        pos = start + len + 1;
-        let line = &bytes[start..start + len];
-        Some((start, line.strip_suffix(b"\r").unwrap_or(line)))
-    })
-}
-
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    1 + bytes[..offset.min(bytes.len())].iter().filter(|&&b| b == b'\n').count()
-}
-
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(u8::is_ascii_whitespace)
-}
-
-/// Every section of an ASCII file, checking that each is closed and nothing lies between them.
-fn ascii_spans(bytes: &[u8], source: &str) -> Result<Vec<Span>, ReadError> {
-    let mut spans = Vec::new();
-    let mut open: Option<(String, usize)> = None;
-    for (start, line) in lines(bytes) {
-        let text = String::from_utf8_lossy(line);
-        let text = text.trim();
-        match &open {
-            Some((name, begin)) => {
-                if text.strip_prefix("$End") == Some(name.as_str()) {
-                    spans.push(Span { name: name.clone(), start: *begin, end: start + line.len() });
-                    open = None;
-                }
-            }
-            None if text.is_empty() => {}
-            None => match text.strip_prefix('$').filter(|n| !n.starts_with("End") && !n.is_empty()) {
-                Some(name) => open = Some((name.to_string(), start)),
-                None => {
-                    let shown: String = text.chars().take(40).collect();
-                    return Err(ReadError::syntax(
-                        source,
-                        SourceLoc::Line(line_of(bytes, start)),
-                        format!(
-                            "unexpected text '{shown}' outside a section: the file is corrupt or has trailing data"
-                        ),
-                    ));
-                }
-            },
-        }
-    }
-    match open {
-        Some((name, begin)) => Err(ReadError::syntax(
-            source,
-            SourceLoc::Line(line_of(bytes, begin)),
-            format!("section ${name} has no $End{name}: the file looks truncated"),
-        )),
-        None => Ok(spans),
-    }
 }
 
 /// Binary files: nothing but blanks after the last `$End…` line.
@@ -124,18 +53,10 @@ fn check_binary_tail(bytes: &[u8], source: &str) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// Checks the layout and builds `mshio`'s input.
-pub(super) fn prepare<'a>(bytes: &'a [u8], source: &str, binary: bool) -> Result<Input<'a>, ReadError> {
-    let skipped: Vec<(usize, usize)> = if binary {
-        check_binary_tail(bytes, source)?;
-        physical_names_span(bytes).into_iter().collect()
-    } else {
-        ascii_spans(bytes, source)?
-            .into_iter()
-            .filter(|s| !PARSED.contains(&s.name.as_str()))
-            .map(|s| (s.start, s.end))
-            .collect()
-    };
+/// Checks the tail and builds `mshio`'s input.
+pub(super) fn prepare<'a>(bytes: &'a [u8], source: &str) -> Result<Input<'a>, ReadError> {
+    check_binary_tail(bytes, source)?;
+    let skipped: Vec<(usize, usize)> = physical_names_span(bytes).into_iter().collect();
     let slow: Vec<(usize, usize)> =
         skipped.into_iter().filter(|&(a, b)| longest_blank_run(&bytes[a..b]) > LONG_BLANKS).collect();
     if slow.is_empty() {

@@ -1,25 +1,23 @@
-//! MSH 4.1 reader (ASCII and binary) on top of `mshio`, which parses `$Entities`, `$Nodes` and
-//! `$Elements`; `$PhysicalNames` and ASCII `$NodeData` / `$ElementData` are read here.
+//! MSH 4.1 binary reader on top of `mshio`, which parses `$Entities`, `$Nodes` and `$Elements`;
+//! `$PhysicalNames` is read here. (ASCII files have their own streaming reader,
+//! [`super::v41_ascii`].)
 //!
 //! `mshio` keeps node tags only when they are sparse; when they are contiguous, nodes are
 //! numbered from the section's minimum tag in file order, which is how Gmsh writes them.
-//! `mshio` reports no line numbers, so errors about entities name their tags instead.
+//! `mshio` reports no positions, so errors about entities name their tags instead.
 
 use std::collections::{BTreeMap, HashMap};
 
 use mshio::error::MshParserErrorKind;
 use mshio::mshfile::{Elements, Entities, Nodes};
 
-use super::{
-    attach_fields, element_kind, parse_data_section, parse_physical_names, to_internal, unsupported_message,
-    DataSection, ElementKind,
-};
+use super::{element_kind, parse_physical_names, to_internal, unsupported_message, ElementKind};
 use crate::io::text::Lines;
 use crate::io::ReadError;
 use crate::mesh::{RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
-pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh, ReadError> {
-    let input = super::sections::prepare(bytes, source, binary)?;
+pub(super) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
+    let input = super::sections::prepare(bytes, source)?;
     let parsed = crate::io::contain::contained(|| mshio::parse_msh_bytes(&input.bytes)).ok_or_else(|| {
         ReadError::syntax(
             source,
@@ -39,11 +37,7 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
                 _ => None,
             })
             .collect();
-        let at = if binary {
-            SourceLoc::Byte(offset)
-        } else {
-            SourceLoc::Line(1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count())
-        };
+        let at = SourceLoc::Byte(offset);
         let what = kind.map_or_else(|| "unexpected data".to_string(), |k| k.to_string());
         let truncated = if offset + 64 >= bytes.len() { " The file looks truncated." } else { "" };
         ReadError::syntax(source, at, format!("invalid MSH 4.1 data: {what} (in {}).{truncated}", contexts.join(" < ")))
@@ -58,20 +52,7 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
     read_nodes(&nodes, &mut raw);
     let groups = physical_groups(data.entities.as_ref());
     let point_groups = read_elements(&elements, &groups, &mut raw, source)?;
-    if !binary {
-        let index = LineIndex::of(bytes);
-        for n in &mut raw.nodes {
-            n.at = index.nodes.get(&n.id).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
-        }
-        for c in 0..raw.cells.len() {
-            let at = index.elements.get(&raw.cells.ids()[c]).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
-            raw.cells.set_at(c, at);
-        }
-        for f in &mut raw.faces {
-            f.at = index.face_lines.get(&f.nodes).map_or(SourceLoc::Unknown, |&l| SourceLoc::Line(l));
-        }
-    }
-    let text_sections = ascii_sections(bytes, source, binary, &mut raw.notes)?;
+    let text_sections = ascii_sections(bytes, source, &mut raw.notes)?;
     // Physical points are node sets (organ-twin writes its node sets so).
     for (tag, nodes) in point_groups {
         let name = text_sections.names.get(&(0, tag)).cloned().unwrap_or_else(|| format!("point_{tag}"));
@@ -84,7 +65,6 @@ pub(super) fn parse(bytes: &[u8], source: &str, binary: bool) -> Result<RawMesh,
             _ => None,
         };
     }
-    attach_fields(&mut raw, text_sections.node_data, text_sections.cell_data);
     Ok(raw)
 }
 
@@ -217,118 +197,29 @@ fn read_elements(
     Ok(point_groups)
 }
 
-/// Lines of node coordinates and element definitions in an ASCII MSH 4.1 file, so that
-/// validation errors can name them (mshio keeps no positions). Built from the structure mshio
-/// has already accepted; anything unexpected just leaves entries out.
-#[derive(Default)]
-struct LineIndex {
-    nodes: crate::mesh::build::IdMap,
-    elements: crate::mesh::build::IdMap,
-    face_lines: HashMap<Vec<u64>, usize>,
-}
-
-impl LineIndex {
-    fn of(bytes: &[u8]) -> LineIndex {
-        let mut index = LineIndex::default();
-        let Ok(text) = std::str::from_utf8(bytes) else { return index };
-        let mut lines = Lines::new(text, "");
-        let fields = |s: &str| s.split_whitespace().filter_map(|t| t.parse::<u64>().ok()).collect::<Vec<u64>>();
-        while let Some((_, line)) = lines.next_line() {
-            match line.trim() {
-                "$Nodes" => index.nodes_section(&mut lines, fields),
-                "$Elements" => index.elements_section(&mut lines, fields),
-                _ => {}
-            }
-        }
-        index
+/// `$PhysicalNames` (ASCII in every MSH file); data sections of binary files are not read.
+fn ascii_sections(bytes: &[u8], source: &str, notes: &mut Vec<String>) -> Result<TextSections, ReadError> {
+    let mut out = TextSections { names: Default::default() };
+    if let Some(start) = find_line(bytes, b"$PhysicalNames", 0) {
+        let line = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count();
+        // The section is text; decode only up to the next binary-looking byte.
+        let end = bytes[start..].iter().position(|&b| b == 0 || b >= 0x80).map_or(bytes.len(), |p| start + p);
+        let text = String::from_utf8_lossy(&bytes[start..end]);
+        let mut lines = Lines::new(&text, source);
+        lines.next_line();
+        out.names = parse_physical_names(&mut lines).map_err(|e| shift_line(e, line - 1))?;
     }
-
-    /// `blocks n min max`, then per block `dim tag parametric count`, `count` tag lines and
-    /// `count` coordinate lines.
-    fn nodes_section(&mut self, lines: &mut Lines, fields: impl Fn(&str) -> Vec<u64>) {
-        let Some(blocks) = lines.next_line().and_then(|(_, l)| fields(l).first().copied()) else { return };
-        for _ in 0..blocks {
-            let Some(count) = lines.next_line().and_then(|(_, l)| fields(l).get(3).copied()) else { return };
-            let mut tags = Vec::new();
-            for _ in 0..count {
-                let Some((_, l)) = lines.next_line() else { return };
-                tags.push(l.split_whitespace().next().and_then(|t| t.parse::<u64>().ok()).unwrap_or(0));
-            }
-            for tag in tags {
-                let Some((l, _)) = lines.next_line() else { return };
-                self.nodes.insert(tag, l);
-            }
+    for marker in ["$NodeData", "$ElementData"] {
+        if find_line(bytes, marker.as_bytes(), 0).is_some() {
+            notes.push(format!("{marker} sections of binary MSH files are not read; save as ASCII to import them"));
         }
     }
-
-    /// `blocks n min max`, then per block `dim tag type count` and `count` element lines.
-    fn elements_section(&mut self, lines: &mut Lines, fields: impl Fn(&str) -> Vec<u64>) {
-        let Some(blocks) = lines.next_line().and_then(|(_, l)| fields(l).first().copied()) else { return };
-        for _ in 0..blocks {
-            let Some(header) = lines.next_line().map(|(_, l)| fields(l)) else { return };
-            let (Some(&dim), Some(&count)) = (header.first(), header.get(3)) else { return };
-            for _ in 0..count {
-                let Some((l, text)) = lines.next_line() else { return };
-                match dim {
-                    // Cells need only their tag: the first token (most of the file's lines).
-                    3 => {
-                        if let Some(tag) = text.split_whitespace().next().and_then(|t| t.parse::<u64>().ok()) {
-                            self.elements.insert(tag, l);
-                        }
-                    }
-                    2 => {
-                        if let Some((_, nodes)) = fields(text).split_first() {
-                            self.face_lines.insert(nodes.to_vec(), l);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
+    Ok(out)
 }
 
 /// The sections mshio skips, read as text.
 struct TextSections {
     names: super::PhysicalNames,
-    node_data: Vec<DataSection>,
-    cell_data: Vec<DataSection>,
-}
-
-/// Finds `$PhysicalNames` (ASCII in every MSH file) and, in ASCII files, the data sections.
-fn ascii_sections(
-    bytes: &[u8],
-    source: &str,
-    binary: bool,
-    notes: &mut Vec<String>,
-) -> Result<TextSections, ReadError> {
-    let mut out = TextSections { names: Default::default(), node_data: Vec::new(), cell_data: Vec::new() };
-    for (marker, section) in [("$PhysicalNames", 0), ("$NodeData", 1), ("$ElementData", 2)] {
-        let mut from = 0;
-        while let Some(start) = find_line(bytes, marker.as_bytes(), from) {
-            from = start + marker.len();
-            if section > 0 && binary {
-                notes.push(format!("{marker} sections of binary MSH files are not read; save as ASCII to import them"));
-                break;
-            }
-            let line = 1 + bytes[..start].iter().filter(|&&b| b == b'\n').count();
-            // The section is text; decode only up to the next binary-looking byte.
-            let end = bytes[start..].iter().position(|&b| b == 0 || b >= 0x80).map_or(bytes.len(), |p| start + p);
-            let text = String::from_utf8_lossy(&bytes[start..end]);
-            let mut lines = Lines::new(&text, source);
-            lines.next_line();
-            let offset_err = |e: ReadError| shift_line(e, line - 1);
-            match section {
-                0 => out.names = parse_physical_names(&mut lines).map_err(offset_err)?,
-                1 => out.node_data.push(parse_data_section(&mut lines, "NodeData").map_err(offset_err)?),
-                _ => out.cell_data.push(parse_data_section(&mut lines, "ElementData").map_err(offset_err)?),
-            }
-            if section == 0 {
-                break;
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// Position of `marker` at the start of a line, searching from `from`.
