@@ -62,11 +62,41 @@ pub(crate) fn element_kind(t: i64) -> Option<(ElementKind, usize)> {
     })
 }
 
-/// Converts a Gmsh node list of a cell to the internal order.
-pub(crate) fn to_internal(kind: CellType, gmsh: &[u64]) -> Vec<u64> {
+/// A cell's node ids in the internal order, on the stack (`..n` of the array are used).
+pub(crate) struct InternalNodes {
+    ids: [u64; 10],
+    n: usize,
+}
+
+impl std::ops::Deref for InternalNodes {
+    type Target = [u64];
+
+    fn deref(&self) -> &[u64] {
+        &self.ids[..self.n]
+    }
+}
+
+/// Converts a Gmsh node list of a cell (as many ids as `kind` has nodes) to the internal order.
+pub(crate) fn to_internal(kind: CellType, gmsh: &[u64]) -> InternalNodes {
+    let mut ids = [0u64; 10];
+    let n = gmsh.len().min(kind.node_count());
     match kind {
-        CellType::Tet4 => gmsh.to_vec(),
-        CellType::Tet10 => GMSH_TET10.iter().map(|&i| gmsh[i]).collect(),
+        CellType::Tet4 => ids[..n].copy_from_slice(&gmsh[..n]),
+        CellType::Tet10 => {
+            GMSH_TET10.iter().zip(&mut ids).for_each(|(&i, slot)| *slot = gmsh.get(i).copied().unwrap_or(0))
+        }
+    }
+    InternalNodes { ids, n }
+}
+
+/// Physical names to region names (dimension 3) and surface names (dimension 2).
+pub(crate) fn apply_names(raw: &mut RawMesh, names: PhysicalNames) {
+    for ((dim, tag), name) in names {
+        match dim {
+            3 => raw.region_names.insert(tag, name),
+            2 => raw.surface_names.insert(tag, name),
+            _ => None,
+        };
     }
 }
 
@@ -194,7 +224,8 @@ pub(crate) fn parse_physical_names(lines: &mut Lines) -> Result<PhysicalNames, R
     Ok(names)
 }
 
-fn clip(s: &str) -> String {
+/// The first 40 characters of a token, for messages.
+pub(crate) fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
@@ -294,9 +325,9 @@ pub(crate) fn attach_fields(raw: &mut RawMesh, node_data: Vec<DataSection>, cell
         return;
     }
     let node_ids: Vec<u64> = raw.nodes.iter().map(|n| n.id).collect();
-    let cell_ids = raw.cells.ids().to_vec();
+    let cell_ids = raw.cells.ids();
     for (data, ids, out, what) in
-        [(node_data, &node_ids, &mut raw.node_fields, "node"), (cell_data, &cell_ids, &mut raw.cell_fields, "cell")]
+        [(node_data, &node_ids[..], &mut raw.node_fields, "node"), (cell_data, cell_ids, &mut raw.cell_fields, "cell")]
     {
         if data.is_empty() {
             continue;

@@ -4,12 +4,12 @@
 //! first tag is the physical group and the second the elementary entity.
 
 use super::{
-    attach_fields, element_kind, expect_end, parse_data_section, parse_physical_names, skip_section, to_internal,
-    unsupported_message, ElementKind, PhysicalNames, SKIPPED_SECTIONS,
+    apply_names, attach_fields, clip, element_kind, expect_end, parse_data_section, parse_physical_names, skip_section,
+    to_internal, unsupported_message, ElementKind, PhysicalNames, SKIPPED_SECTIONS,
 };
 use crate::io::text::{capacity, parse_coord, utf8, Fields, Lines};
 use crate::io::ReadError;
-use crate::mesh::{RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
+use crate::mesh::{RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 pub(super) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
     let text = utf8(bytes, source)?;
@@ -52,19 +52,9 @@ pub(super) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
         let missing = if seen_nodes { "$Elements" } else { "$Nodes" };
         return Err(lines.truncated(text.lines().count(), &format!("the mesh (no {missing} section)")));
     }
-    for ((dim, tag), name) in names {
-        match dim {
-            3 => raw.region_names.insert(tag, name),
-            2 => raw.surface_names.insert(tag, name),
-            _ => None,
-        };
-    }
+    apply_names(&mut raw, names);
     attach_fields(&mut raw, node_data, cell_data);
     Ok(raw)
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 fn read_nodes(lines: &mut Lines, raw: &mut RawMesh, text_len: usize) -> Result<(), ReadError> {
@@ -115,13 +105,9 @@ fn read_elements(lines: &mut Lines, raw: &mut RawMesh) -> Result<(), ReadError> 
         let physical = tags.first().copied().filter(|&p| p != 0);
         let elementary = tags.get(1).copied().unwrap_or(0);
         match kind {
-            ElementKind::Cell(kind) => raw.cells.push(RawCell {
-                id,
-                kind,
-                nodes: to_internal(kind, &nodes),
-                region: physical.unwrap_or(elementary),
-                at,
-            }),
+            ElementKind::Cell(kind) => {
+                raw.cells.push_nodes(id, kind, &to_internal(kind, &nodes), physical.unwrap_or(elementary), at)
+            }
             ElementKind::Face(_) => {
                 let surface = match physical {
                     Some(p) => SurfaceKey::Tag(p),

@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashMap};
 use mshio::error::MshParserErrorKind;
 use mshio::mshfile::{Elements, Entities, Nodes};
 
-use super::{element_kind, parse_physical_names, to_internal, unsupported_message, ElementKind};
+use super::{apply_names, element_kind, parse_physical_names, to_internal, unsupported_message, ElementKind};
 use crate::io::text::Lines;
 use crate::io::ReadError;
-use crate::mesh::{RawCell, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
+use crate::mesh::{RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 pub(super) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
     let input = super::sections::prepare(bytes, source)?;
@@ -58,13 +58,7 @@ pub(super) fn parse(bytes: &[u8], source: &str) -> Result<RawMesh, ReadError> {
         let name = text_sections.names.get(&(0, tag)).cloned().unwrap_or_else(|| format!("point_{tag}"));
         raw.node_sets.push((name, nodes, SourceLoc::Unknown));
     }
-    for ((dim, tag), name) in text_sections.names {
-        match dim {
-            3 => raw.region_names.insert(tag, name),
-            2 => raw.surface_names.insert(tag, name),
-            _ => None,
-        };
-    }
+    apply_names(&mut raw, text_sections.names);
     Ok(raw)
 }
 
@@ -149,13 +143,7 @@ fn read_elements(
                 ElementKind::Cell(kind) => {
                     let region =
                         volumes.get(&block.entity_tag).and_then(|p| p.first().copied()).unwrap_or(block.entity_tag);
-                    raw.cells.push(RawCell {
-                        id: e.element_tag,
-                        kind,
-                        nodes: to_internal(kind, &e.nodes),
-                        region,
-                        at: SourceLoc::Unknown,
-                    });
+                    raw.cells.push_nodes(e.element_tag, kind, &to_internal(kind, &e.nodes), region, SourceLoc::Unknown);
                 }
                 ElementKind::Face(_) => match surfaces.get(&block.entity_tag).filter(|p| !p.is_empty()) {
                     Some(groups) => {

@@ -18,11 +18,13 @@
 use std::collections::BTreeMap;
 use std::io::BufRead;
 
-use super::{attach_fields, element_kind, unsupported_message, DataSection, ElementKind, PhysicalNames};
+use super::{
+    apply_names, attach_fields, clip, element_kind, to_internal, unsupported_message, DataSection, ElementKind,
+    PhysicalNames,
+};
 use crate::io::text::capacity;
 use crate::io::ReadError;
-use crate::mesh::cell::GMSH_TET10;
-use crate::mesh::{CellType, RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
+use crate::mesh::{RawFace, RawMesh, RawNode, SourceLoc, SurfaceKey};
 
 /// Parses an MSH 4.1 ASCII file from `input`, `size` bytes long (used only to cap reservations).
 pub(crate) fn parse(input: impl BufRead, size: u64, source: &str) -> Result<RawMesh, ReadError> {
@@ -61,10 +63,6 @@ pub(crate) fn parse(input: impl BufRead, size: u64, source: &str) -> Result<RawM
         }
     }
     reader.finish(source)
-}
-
-fn clip(s: &str) -> String {
-    s.chars().take(40).collect()
 }
 
 /// Tokens of a buffered input, with their line numbers.
@@ -340,6 +338,53 @@ fn data_section<R: BufRead>(s: &mut Stream<R>, section: &str) -> Result<DataSect
     Ok(DataSection { name, components, tags, values })
 }
 
+/// The header of `$Nodes` and `$Elements`: `blocks total min max`, and the checks of the block
+/// counts against it.
+struct Counts {
+    section: &'static str,
+    entity: &'static str,
+    blocks: usize,
+    total: usize,
+    line: usize,
+}
+
+impl Counts {
+    fn read<R: BufRead>(s: &mut Stream<R>, section: &'static str, entity: &'static str) -> Result<Counts, ReadError> {
+        let blocks = s.count(&format!("the number of {entity} blocks"))?;
+        let line = s.line;
+        let total = s.count(&format!("the number of {entity}s"))?;
+        s.u64(&format!("the smallest {entity} tag"))?;
+        s.u64(&format!("the largest {entity} tag"))?;
+        Ok(Counts { section, entity, blocks, total, line })
+    }
+
+    /// A block of `count` after `read` entities must fit the header's total.
+    fn check_block<R: BufRead>(&self, s: &Stream<R>, read: usize, count: usize) -> Result<(), ReadError> {
+        if read.saturating_add(count) <= self.total {
+            return Ok(());
+        }
+        let Counts { section, entity, total, line, .. } = self;
+        Err(s.error_at(
+            s.line,
+            format!(
+                "the {entity} blocks hold more {entity}s than the {total} the ${section} header says (line {line})"
+            ),
+        ))
+    }
+
+    /// The blocks must hold exactly the header's total.
+    fn check_total<R: BufRead>(&self, s: &Stream<R>, read: usize) -> Result<(), ReadError> {
+        if read == self.total {
+            return Ok(());
+        }
+        let Counts { section, entity, total, line, .. } = self;
+        Err(s.error_at(
+            *line,
+            format!("the ${section} header says {total} {entity}s but its blocks hold {read}: the file is corrupt"),
+        ))
+    }
+}
+
 /// What one element block's elements become, resolved once the entities are known.
 struct Block {
     entity: i32,
@@ -410,11 +455,8 @@ impl Reader {
     /// the coordinates (with parametric coordinates when `parametric` is 1).
     fn nodes<R: BufRead>(&mut self, s: &mut Stream<R>, start: usize) -> Result<(), ReadError> {
         self.nodes_seen = true;
-        let blocks = s.count("the number of node blocks")?;
-        let header_line = s.line;
-        let total = s.count("the number of nodes")?;
-        s.u64("the smallest node tag")?;
-        s.u64("the largest node tag")?;
+        let header = Counts::read(s, "Nodes", "node")?;
+        let (blocks, total) = (header.blocks, header.total);
         // A node takes at least 8 bytes ("1\n0 0 0\n").
         self.raw.nodes.reserve(capacity(total, s.left(), 8));
         let mut tags = Vec::new();
@@ -434,14 +476,7 @@ impl Reader {
                     ))
                 }
             };
-            if read.saturating_add(count) > total {
-                return Err(s.error_at(
-                    s.line,
-                    format!(
-                        "the node blocks hold more nodes than the {total} the $Nodes header says (line {header_line})"
-                    ),
-                ));
-            }
+            header.check_block(s, read, count)?;
             tags.clear();
             tags.reserve(capacity(count, s.left(), 2));
             for _ in 0..count {
@@ -459,12 +494,7 @@ impl Reader {
             }
             read += count;
         }
-        if read != total {
-            return Err(s.error_at(
-                header_line,
-                format!("the $Nodes header says {total} nodes but its blocks hold {read}: the file is corrupt"),
-            ));
-        }
+        header.check_total(s, read)?;
         s.expect_end("Nodes", start)
     }
 
@@ -472,25 +502,16 @@ impl Reader {
     /// record `tag node…` per element.
     fn elements<R: BufRead>(&mut self, s: &mut Stream<R>, start: usize) -> Result<(), ReadError> {
         self.elements_seen = true;
-        let blocks = s.count("the number of element blocks")?;
-        let header_line = s.line;
-        let total = s.count("the number of elements")?;
-        s.u64("the smallest element tag")?;
-        s.u64("the largest element tag")?;
+        let header = Counts::read(s, "Elements", "element")?;
         let mut nodes = Vec::new();
         let mut read = 0usize;
-        for _ in 0..blocks {
+        for _ in 0..header.blocks {
             let dim = s.i32("the entity dimension of an element block")?;
             let entity = s.i32("the entity tag of an element block")?;
             let t = s.i32("the element type of a block")?;
             let count = s.count("the number of elements in a block")?;
             let block_line = s.line;
-            if read.saturating_add(count) > total {
-                return Err(s.error_at(
-                    block_line,
-                    format!("the element blocks hold more elements than the {total} the $Elements header says (line {header_line})"),
-                ));
-            }
+            header.check_block(s, read, count)?;
             let Some((kind, n)) = element_kind(i64::from(t)) else {
                 return Err(
                     s.error_at(block_line, format!("element block of entity {entity} has unknown element type {t}"))
@@ -510,14 +531,7 @@ impl Reader {
                 }
                 match kind {
                     ElementKind::Cell(cell) => {
-                        let mut internal = [0u64; 10];
-                        match cell {
-                            CellType::Tet4 => internal[..4].copy_from_slice(&nodes),
-                            CellType::Tet10 => {
-                                GMSH_TET10.iter().zip(&mut internal).for_each(|(&i, slot)| *slot = nodes[i])
-                            }
-                        }
-                        self.raw.cells.push_nodes(id, cell, &internal[..n], entity, at);
+                        self.raw.cells.push_nodes(id, cell, &to_internal(cell, &nodes), entity, at)
                     }
                     ElementKind::Face(_) => self.faces.push(Pending { entity, nodes: nodes.clone(), at }),
                     ElementKind::Skip(_) if t == 15 && dim == 0 => {
@@ -534,12 +548,7 @@ impl Reader {
             read += count;
             self.blocks.push(Block { entity, cells: (first, self.raw.cells.len()) });
         }
-        if read != total {
-            return Err(s.error_at(
-                header_line,
-                format!("the $Elements header says {total} elements but its blocks hold {read}: the file is corrupt"),
-            ));
-        }
+        header.check_total(s, read)?;
         s.expect_end("Elements", start)
     }
 
@@ -609,13 +618,7 @@ impl Reader {
                 "{skipped} point/line/quadrangle element(s) were skipped (not used by a tetrahedral mesh)"
             ));
         }
-        for ((dim, tag), name) in names {
-            match dim {
-                3 => raw.region_names.insert(tag, name),
-                2 => raw.surface_names.insert(tag, name),
-                _ => None,
-            };
-        }
+        apply_names(&mut raw, names);
         attach_fields(&mut raw, node_data, cell_data);
         Ok(raw)
     }
