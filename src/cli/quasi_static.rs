@@ -191,10 +191,14 @@ fn write_table(
     };
     writeln!(
         w,
-        "  solver: Newton ({} iterations, tangent {}), linear {} on {} ({} s assembly, {} s solve); {:.2} s in all",
+        "  solver: Newton ({} iterations, tangent {}), linear {}{} on {} ({} s assembly, {} s solve); {:.2} s in all",
         s.solver.newton_iterations,
         s.solver.tangent.split(':').next().unwrap_or_default(),
         linear,
+        s.solver.direct.map_or(String::new(), |d| format!(
+            " ({} factorizations; {} solves by CG with a kept factor, {} iterations)",
+            d.factorizations, d.frozen_solves, d.frozen_iterations
+        )),
         s.solver.backend,
         round3(s.solver.assembly_seconds),
         round3(s.solver.solve_seconds),

@@ -17,9 +17,69 @@ use super::{SolveError, SolveReport};
 /// The symbolic analysis (fill-reducing ordering, elimination tree, supernodes) of the last
 /// factorized pattern, reused while the pattern stays the same: a Newton loop refactorizes the
 /// values of one pattern again and again, and the analysis is about a sixth of a factorization.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Reuse {
     kept: Option<(PatternKey, SymbolicLlt<usize>)>,
+    /// The last numeric factorization, kept as a preconditioner for the next matrices on the
+    /// pattern ([`cholesky_or_frozen_many`]).
+    frozen: Option<Frozen>,
+    /// Counters of the frozen-factor path.
+    pub stats: FrozenStats,
+}
+
+impl Reuse {
+    /// Frees the kept numeric factor (the symbolic analysis stays): for a driver whose Newton
+    /// loop is over, so that its memory is not held beside the next stage's.
+    pub fn release_factor(&mut self) {
+        self.frozen = None;
+    }
+}
+
+impl std::fmt::Debug for Reuse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reuse")
+            .field("analysed", &self.kept.is_some())
+            .field("frozen", &self.frozen.as_ref().map(|z| z.budget))
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+/// A factorization of an earlier matrix on the pattern, and the CG iterations with it that are
+/// left before a new factorization would have been cheaper.
+struct Frozen {
+    key: PatternKey,
+    llt: Llt<usize, f64>,
+    /// CG iterations left to spend with this factor ([`factor_price`] when made).
+    budget: usize,
+}
+
+/// What the frozen-factor path of [`cholesky_or_frozen_many`] did, summed over its calls.
+#[derive(Debug, Default, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FrozenStats {
+    /// Numeric factorizations.
+    pub factorizations: usize,
+    /// Right-hand sides solved by CG preconditioned with a kept factor.
+    pub frozen_solves: usize,
+    /// Preconditioned CG iterations of those solves.
+    pub frozen_iterations: usize,
+    /// Frozen solves abandoned (too slow, negative curvature) and redone with a new factor.
+    pub abandoned: usize,
+    /// CG iterations of the abandoned solves.
+    pub wasted_iterations: usize,
+}
+
+impl FrozenStats {
+    /// The counts since `earlier`, a copy taken before.
+    pub fn since(&self, earlier: &FrozenStats) -> FrozenStats {
+        FrozenStats {
+            factorizations: self.factorizations - earlier.factorizations,
+            frozen_solves: self.frozen_solves - earlier.frozen_solves,
+            frozen_iterations: self.frozen_iterations - earlier.frozen_iterations,
+            abandoned: self.abandoned - earlier.abandoned,
+            wasted_iterations: self.wasted_iterations - earlier.wasted_iterations,
+        }
+    }
 }
 
 /// Dimensions and a hash of the offsets and indices of a pattern.
@@ -74,10 +134,29 @@ pub fn cholesky_reusing_many(
     mut report: SolveReport,
 ) -> Result<SolveReport, SolveError> {
     let start = Instant::now();
-    if bs.iter().any(|b| b.iter().any(|v| !v.is_finite())) {
-        return Err(SolveError::NonFinite { what: "a right-hand side".into() });
-    }
+    check_finite(bs)?;
     let llt = factor_reusing(reuse, a)?;
+    solve_with_factor(&llt, a, bs, xs, &mut report);
+    report.seconds = start.elapsed().as_secs_f64();
+    checked(report)
+}
+
+fn check_finite(bs: &[&[f64]]) -> Result<(), SolveError> {
+    match bs.iter().any(|b| b.iter().any(|v| !v.is_finite())) {
+        true => Err(SolveError::NonFinite { what: "a right-hand side".into() }),
+        false => Ok(()),
+    }
+}
+
+/// Solves every `b` of `bs` with the factor `llt` of `a`; the report gets the largest relative
+/// residual, the largest attainable floor and their verdict.
+fn solve_with_factor(
+    llt: &Llt<usize, f64>,
+    a: &CsrMatrix<f64>,
+    bs: &[&[f64]],
+    xs: &mut [Vec<f64>],
+    report: &mut SolveReport,
+) {
     report.relative_residual = 0.0;
     report.floor = 0.0;
     for (b, x) in bs.iter().zip(xs.iter_mut()) {
@@ -87,8 +166,156 @@ pub fn cholesky_reusing_many(
         report.floor = report.floor.max(attainable_floor(a, b, x));
     }
     report.convergence = classify(report.relative_residual, report.rtol, report.floor);
+}
+
+/// Most CG iterations of one frozen-factor solve: a kept factor that needs more is too stale.
+const FROZEN_MAX_ITERATIONS: usize = 40;
+
+/// Iterations of a frozen-factor solve before its convergence rate is trusted for a forecast.
+const FORECAST_AFTER: usize = 3;
+
+/// The price of a factorization in CG iterations with its factor (two triangular solves and a
+/// product with the matrix each), for the rent-or-buy rule of [`cholesky_or_frozen_many`].
+/// Measured on the Land P2 tangents (Tet10, 2 cores): a factorization cost as much as 18
+/// iterations at 25,455 DOFs and 34 at 90,657, growing about like `√n` (the factor's columns
+/// lengthen with the separators of a 3-D mesh). An iteration count, not a clock, so that the
+/// path Newton takes, and its answer to the last digit, do not depend on the machine's load.
+fn factor_price(n: usize) -> usize {
+    ((0.11 * (n as f64).sqrt()).round() as usize).clamp(4, 100)
+}
+
+/// [`cholesky_reusing_many`] for the tangents of a Newton loop, which change a little from one
+/// iteration to the next: while it pays, the factorization of an earlier matrix on the pattern
+/// is kept and `a x = b` is solved by conjugate gradients preconditioned with it (a few
+/// triangular solves instead of a factorization; Knoll & Keyes, *J. Comput. Phys.* 193, 2004,
+/// §3.1 on lagged preconditioners in Newton–Krylov). The rule is rent-or-buy: the kept factor is
+/// replaced once the CG iterations with it (abandoned ones included) have cost as much as its
+/// factorization ([`factor_price`]), or when one solve would need more than
+/// [`FROZEN_MAX_ITERATIONS`] iterations (forecast from its rate), meets negative curvature, or
+/// misses the residual check. An accepted solve reached `report.rtol` in the CG recurrence and
+/// passes the same true-residual verdict as a direct solve. A factorization that meets a
+/// non-positive pivot is [`SolveError::NotPositiveDefinite`], so Newton's damping applies; a
+/// solve with a kept factor proves less: an indefinite tangent is caught only when CG meets its
+/// negative curvature (and then refactorizes), so a mildly indefinite one can be solved unnoticed.
+pub fn cholesky_or_frozen_many(
+    reuse: &mut Reuse,
+    a: &CsrMatrix<f64>,
+    bs: &[&[f64]],
+    xs: &mut [Vec<f64>],
+    mut report: SolveReport,
+) -> Result<SolveReport, SolveError> {
+    let start = Instant::now();
+    check_finite(bs)?;
+    let key = pattern_key(a);
+    if let Some(frozen) = reuse.frozen.as_mut().filter(|f| f.key == key && f.budget > 0) {
+        let mut worst = (0.0f64, 0.0f64, 0usize);
+        let mut ok = true;
+        for (b, x) in bs.iter().zip(xs.iter_mut()) {
+            let limit = FROZEN_MAX_ITERATIONS.min(frozen.budget);
+            match frozen_pcg(&frozen.llt, a, b, x, report.rtol, limit) {
+                Ok((rel, floor, its)) => {
+                    frozen.budget -= its.min(frozen.budget);
+                    worst = (worst.0.max(rel), worst.1.max(floor), worst.2 + its);
+                }
+                Err(its) => {
+                    frozen.budget -= its.min(frozen.budget);
+                    reuse.stats.wasted_iterations += worst.2 + its;
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            reuse.stats.frozen_solves += bs.len();
+            reuse.stats.frozen_iterations += worst.2;
+            report.relative_residual = worst.0;
+            report.floor = worst.1;
+            report.iterations = worst.2;
+            report.convergence = classify(worst.0, report.rtol, worst.1);
+            report.seconds = start.elapsed().as_secs_f64();
+            return checked(report);
+        }
+        reuse.stats.abandoned += 1;
+    }
+    reuse.frozen = None;
+    let llt = factor_reusing(reuse, a)?;
+    reuse.stats.factorizations += 1;
+    solve_with_factor(&llt, a, bs, xs, &mut report);
+    reuse.frozen = Some(Frozen { key, llt, budget: factor_price(a.nrows()) });
     report.seconds = start.elapsed().as_secs_f64();
     checked(report)
+}
+
+/// Conjugate gradients on `a x = b` preconditioned by the factor `llt` of a nearby matrix, from
+/// `x = 0`, for at most `limit` iterations. Returns the true relative residual, its attainable
+/// floor and the iterations; or, when the solve should be redone with a fresh factor, the
+/// iterations spent: `rtol` not reached within `limit` (or forecast not to be, from the rate of
+/// the last two iterations), negative curvature (`pᵀAp ≤ 0`), or a result that fails the true
+/// residual check.
+fn frozen_pcg(
+    llt: &Llt<usize, f64>,
+    a: &CsrMatrix<f64>,
+    b: &[f64],
+    x: &mut [f64],
+    rtol: f64,
+    limit: usize,
+) -> Result<(f64, f64, usize), usize> {
+    use super::vector::{axpy, dot, spmv, xpby};
+    let n = b.len();
+    x.fill(0.0);
+    let bn = dot(b, b).sqrt();
+    if bn == 0.0 {
+        return Ok((0.0, 0.0, 0));
+    }
+    let mut r = b.to_vec();
+    let mut z = r.clone();
+    llt.solve_in_place(ColMut::from_slice_mut(&mut z));
+    let mut p = z.clone();
+    let mut q = vec![0.0; n];
+    let mut rz = dot(&r, &z);
+    let mut iterations = 0;
+    // The relative residual two iterations back, for the convergence forecast.
+    let mut history = [1.0f64; 2];
+    loop {
+        spmv(a, &p, &mut q);
+        let pq = dot(&p, &q);
+        if pq.is_nan() || pq <= 0.0 || !rz.is_finite() {
+            return Err(iterations);
+        }
+        let alpha = rz / pq;
+        axpy(alpha, &p, x);
+        axpy(-alpha, &q, &mut r);
+        iterations += 1;
+        let rel = dot(&r, &r).sqrt() / bn;
+        if rel <= rtol {
+            let true_rel = relative_residual_f64(a, b, x);
+            let floor = attainable_floor(a, b, x);
+            return if classify(true_rel, rtol, floor) == super::Convergence::Failed {
+                Err(iterations)
+            } else {
+                Ok((true_rel, floor, iterations))
+            };
+        }
+        if iterations >= limit {
+            return Err(iterations);
+        }
+        if iterations >= FORECAST_AFTER {
+            // Abandon early a solve that, at its rate over the last two iterations, would not
+            // reach `rtol` within `limit`: a stale factor shows itself in the first iterations,
+            // and every further one is wasted.
+            let rate = (rel / history[0]).sqrt();
+            let more = if rate < 1.0 { (rtol / rel).ln() / rate.ln() } else { f64::INFINITY };
+            if iterations as f64 + more > limit as f64 {
+                return Err(iterations);
+            }
+        }
+        history = [history[1], rel];
+        z.copy_from_slice(&r);
+        llt.solve_in_place(ColMut::from_slice_mut(&mut z));
+        let rz_next = dot(&r, &z);
+        xpby(&z, rz_next / rz, &mut p);
+        rz = rz_next;
+    }
 }
 
 /// The numeric factorization of `a`, with the symbolic analysis kept in `reuse`.
@@ -231,5 +458,69 @@ mod tests {
         let rel = e.report().unwrap().relative_residual;
         assert!((rel - 1.0).abs() < 1e-9, "2A (A⁻¹ b) = 2b leaves −b: relative residual {rel}");
         assert!(e.to_string().contains("fails its residual check"), "{e}");
+    }
+
+    /// The tridiagonal Laplacian with `shift(i)` added to its diagonal.
+    fn shifted(n: usize, shift: impl Fn(usize) -> f64) -> CsrMatrix<f64> {
+        let mut a = laplacian(n, 1.0);
+        for i in 0..n {
+            let row = a.row(i);
+            let k = row.col_indices().iter().position(|&j| j == i).unwrap();
+            let start = a.row_offsets()[i];
+            a.values_mut()[start + k] += shift(i);
+        }
+        a
+    }
+
+    /// A Newton-like sequence of matrices on one pattern: the first is factorized; a nearby one
+    /// is solved by CG with the kept factor in a few iterations (no new factorization); a far one
+    /// makes that CG forecast a slow convergence, abandon, and refactorize; a spent rent-or-buy
+    /// budget refactorizes without trying. Every answer is checked against a fresh factorization.
+    #[test]
+    fn frozen_factor_solves_nearby_matrices_and_refactorizes_far_ones() {
+        let n = 300;
+        let params = SolveParams { method: Method::Direct, ..SolveParams::default() };
+        let b: Vec<f64> = (0..n).map(|i| 1.0 + (i % 7) as f64).collect();
+        let exact = |a: &CsrMatrix<f64>| {
+            let mut x = vec![0.0; n];
+            Factor::new(a).unwrap().solve(a, &b, &mut x, SolveReport::new(&Backend::Cpu, &params, a)).unwrap();
+            x
+        };
+        let close = |x: &[f64], y: &[f64]| {
+            let d = x.iter().zip(y).map(|(a, b)| (a - b).powi(2)).sum::<f64>().sqrt();
+            d / y.iter().map(|v| v * v).sum::<f64>().sqrt()
+        };
+        let mut reuse = Reuse::default();
+        let mut xs = vec![vec![0.0; n]];
+        let solve = |reuse: &mut Reuse, a: &CsrMatrix<f64>, xs: &mut [Vec<f64>]| {
+            cholesky_or_frozen_many(reuse, a, &[&b], xs, SolveReport::new(&Backend::Cpu, &params, a)).unwrap()
+        };
+
+        let a0 = shifted(n, |_| 0.01);
+        let r = solve(&mut reuse, &a0, &mut xs);
+        assert_eq!((reuse.stats.factorizations, reuse.stats.frozen_solves), (1, 0));
+        assert_eq!(r.convergence, Convergence::Tolerance);
+        assert!(close(&xs[0], &exact(&a0)) < 1e-12);
+        assert_eq!(reuse.frozen.as_ref().unwrap().budget, factor_price(n));
+        // Give the kept factor room, so that the test exercises the convergence rules.
+        reuse.frozen.as_mut().unwrap().budget = 100;
+
+        let a1 = shifted(n, |i| 0.01 * (1.0 + 1e-3 * (i % 5) as f64));
+        let r = solve(&mut reuse, &a1, &mut xs);
+        assert_eq!((reuse.stats.factorizations, reuse.stats.frozen_solves), (1, 1));
+        assert!(r.iterations >= 1 && r.iterations <= 6, "{} CG iterations", r.iterations);
+        assert!(r.relative_residual <= params.rtol, "{}", r.relative_residual);
+        assert!(close(&xs[0], &exact(&a1)) < 1e-6);
+
+        let a2 = shifted(n, |i| 10.0 * (i % 3) as f64);
+        let r = solve(&mut reuse, &a2, &mut xs);
+        assert_eq!((reuse.stats.factorizations, reuse.stats.abandoned, reuse.stats.frozen_solves), (2, 1, 1));
+        assert_eq!(r.iterations, 0, "answered by the new factorization");
+        assert!(close(&xs[0], &exact(&a2)) < 1e-12);
+
+        assert!(reuse.stats.wasted_iterations >= FORECAST_AFTER, "{:?}", reuse.stats);
+        reuse.frozen.as_mut().unwrap().budget = 0;
+        solve(&mut reuse, &a2, &mut xs);
+        assert_eq!((reuse.stats.factorizations, reuse.stats.abandoned), (3, 1), "spent budget: refactorized");
     }
 }

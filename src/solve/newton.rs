@@ -99,7 +99,8 @@ pub struct NewtonReport {
     pub damped: usize,
     /// Outer (Uzawa) updates a caller made around the Newton solves (0 when none).
     pub uzawa: usize,
-    /// Linear-solver iterations, summed (0 for direct).
+    /// Linear-solver iterations, summed (for the direct method, the CG iterations of its solves
+    /// with a kept factor; 0 when every system was factorized).
     pub linear_iterations: usize,
     /// Largest final relative residual of a linear solve.
     pub linear_residual: f64,
@@ -213,7 +214,7 @@ pub(super) fn solve_damped(
         dx.iter_mut().for_each(|x| x.fill(0.0));
         if let (Backend::Cpu, super::Method::Direct) = (backend, p.method) {
             let report = super::SolveReport::new(backend, p, a);
-            return super::direct::cholesky_reusing_many(&mut reuse.direct, a, rhs, dx, report);
+            return super::direct::cholesky_or_frozen_many(&mut reuse.direct, a, rhs, dx, report);
         }
         let mut total: Option<super::SolveReport> = None;
         for (b, x) in rhs.iter().zip(dx.iter_mut()) {

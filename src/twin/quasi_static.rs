@@ -425,6 +425,7 @@ impl QuasiStatic {
         let start = Instant::now();
         let stages = steps::stages(&self.scenario);
         let params = self.newton_params(backend);
+        let direct_before = self.direct_stats();
         let parts = self.parts();
         let mut tangent = self.assembler.zero_matrix();
         let mut mech = self.mechanics(&parts);
@@ -434,10 +435,12 @@ impl QuasiStatic {
         let mut failure = None;
         'stages: for (index, stage) in stages.iter().enumerate() {
             let first = index == 0;
+            let mut rate: Option<Rate> = None;
             for inc in 1..=stage.increments {
                 let t = Instant::now();
                 let fractions = ((inc - 1) as f64 / stage.increments as f64, inc as f64 / stage.increments as f64);
-                let ramp = Ramp { stage, before: &march.before, first, fractions };
+                let start_state = (x.clone(), mech.pressure.clone());
+                let ramp = Ramp { stage, before: &march.before, first, fractions, rate: rate.as_ref() };
                 let step = march.summary.steps.len() + 1;
                 let guessed = warm.guess(step).and_then(|guess| {
                     self.warm_increment(&mut mech, &mut x, &mut tangent, &ramp, guess, (&params, backend), progress)
@@ -455,6 +458,8 @@ impl QuasiStatic {
                 match solved {
                     Ok((report, cutbacks)) => {
                         warm.converged(step, &State { x: x.clone(), multipliers: mech.pressure.clone() });
+                        let dt = fractions.1 - fractions.0;
+                        let next_rate = Rate::between((&start_state.0, &start_state.1), (&x, &mech.pressure), dt);
                         let warnings = step_warnings(step, &stage.name, &report, params.linear.rtol);
                         march.summary.warnings.extend(warnings);
                         let record = self.record(&mech, &x, &ramp, &march, report, cutbacks, t);
@@ -464,6 +469,7 @@ impl QuasiStatic {
                         march.summary.completed_steps = step;
                         self.add_reactions(&mech, &x, &mut march.summary);
                         progress.advance(step as u64, &format!("{} {inc}/{}", stage.name, stage.increments));
+                        rate = next_rate;
                     }
                     Err(message) => {
                         failure = Some(self.failure_message(&march, stage, inc, fractions, &message));
@@ -478,7 +484,16 @@ impl QuasiStatic {
         summary.status = if failure.is_some() { "failed" } else { "completed" }.into();
         summary.message = failure.clone();
         summary.seconds = start.elapsed().as_secs_f64();
+        if let (Backend::Cpu, crate::solve::Method::Direct) = (backend, params.linear.method) {
+            summary.solver.direct = Some(self.direct_stats().since(&direct_before));
+        }
+        self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).direct.release_factor();
         Ok(Outcome { summary, failure })
+    }
+
+    /// The direct solver's counters so far (factorizations, solves with a kept factor).
+    fn direct_stats(&self) -> crate::solve::direct::FrozenStats {
+        self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).direct.stats
     }
 
     /// The Newton settings of the scenario on `backend`.
@@ -532,15 +547,21 @@ impl QuasiStatic {
         let (mut t, mut dt, mut cutbacks, mut total) = (t0, t1 - t0, 0, 0);
         let (mut linear, mut assembly, mut solving, mut damped) = (0, 0.0, 0.0, 0);
         let mut linear_residual = 0.0f64;
+        let mut predictor = ramp.rate;
         loop {
             let tn = (t + dt).min(t1);
             mech.set_levels(self.levels(stage, before, tn));
             let mut trial = x.clone();
+            let multipliers = mech.pressure.clone();
+            if let Some(rate) = predictor {
+                let h = tn - t;
+                trial.iter_mut().zip(&rate.x).for_each(|(x, v)| *x += h * v);
+                mech.pressure.iter_mut().zip(&rate.pressure).for_each(|(p, v)| *p += h * v);
+            }
             let fraction = ramp.support_fraction(tn);
             for (&d, &v) in self.supports.bc.dofs().iter().zip(self.supports.bc.values()) {
                 trial[d] = fraction * v;
             }
-            let multipliers = mech.pressure.clone();
             progress.stage("Newton", None);
             let solved = self.equilibrium(mech, &mut trial, tangent, params, backend, progress);
             progress.finish();
@@ -573,6 +594,10 @@ impl QuasiStatic {
                     total += failed.iterations;
                     assembly += failed.assembly_seconds;
                     solving += failed.solve_seconds;
+                    if predictor.take().is_some() {
+                        // Retry the same increment from the previous state, not extrapolated.
+                        continue;
+                    }
                     cutbacks += 1;
                     if cutbacks > self.scenario.analysis.max_cutbacks {
                         return Err(format!("{e} (after {} cut-backs of the increment)", cutbacks - 1));
@@ -659,18 +684,22 @@ impl QuasiStatic {
                 .fs
                 .cell_states(&mech.materials(), x)
                 .map_err(|e| NewtonError::Start { reason: crate::solve::newton::Inadmissible(e.to_string()) })?;
-            let mut worst = 0.0f64;
-            for (c, st) in states.iter().enumerate() {
-                let law = self.law_of_cell[c];
-                if self.incompressible[law] {
-                    worst = worst.max((st.theta - 1.0).abs());
-                    let kappa = self.laws[law].bulk_modulus().expect("incompressible laws are split");
-                    mech.pressure[c] += crate::fem::hyper::volumetric(kappa, st.theta).1;
-                }
-            }
+            let incompressible = |c: usize| self.incompressible[self.law_of_cell[c]];
+            let worst = states
+                .iter()
+                .enumerate()
+                .filter(|&(c, _)| incompressible(c))
+                .fold(0.0f64, |w, (_, st)| w.max((st.theta - 1.0).abs()));
             report.uzawa = update;
             if worst <= tol {
+                // The cell pressures stay those `x` is in equilibrium with (outputs and the
+                // next step's predictor read them).
                 return Ok(report);
+            }
+            for (c, st) in states.iter().enumerate().filter(|&(c, _)| incompressible(c)) {
+                let law = self.law_of_cell[c];
+                let kappa = self.laws[law].bulk_modulus().expect("incompressible laws are split");
+                mech.pressure[c] += crate::fem::hyper::volumetric(kappa, st.theta).1;
             }
             if update == MAX_UZAWA {
                 let what = format!(
@@ -748,6 +777,7 @@ impl QuasiStatic {
                 tangent: self.tangent_note.clone(),
                 assembly_seconds: 0.0,
                 solve_seconds: 0.0,
+                direct: None,
             },
             steps: Vec::new(),
             reactions: BTreeMap::new(),
@@ -928,6 +958,28 @@ struct Ramp<'a> {
     before: &'a [Value],
     first: bool,
     fractions: (f64, f64),
+    /// The rate of the previous increment of the stage, for the predictor.
+    rate: Option<&'a Rate>,
+}
+
+/// The change per unit of stage fraction of the unknowns and the cell pressures over the last
+/// converged increment: the predictor of the next increment of the same stage starts Newton at
+/// `x + Δt · rate.x` with pressures `λ + Δt · rate.pressure` (a linear extrapolation, the
+/// secant predictor of a load-stepping continuation), which on a smooth load path saves Newton
+/// iterations and Uzawa updates. A start the predictor makes inadmissible or that fails is
+/// retried from the previous state.
+struct Rate {
+    x: Vec<f64>,
+    pressure: Vec<f64>,
+}
+
+impl Rate {
+    /// The rate from `before` (unknowns, pressures) to `after` over a fraction `dt`.
+    fn between(before: (&[f64], &[f64]), after: (&[f64], &[f64]), dt: f64) -> Option<Self> {
+        let per = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| (b - a) / dt).collect::<Vec<f64>>();
+        let rate = Self { x: per(before.0, after.0), pressure: per(before.1, after.1) };
+        (dt > 0.0 && rate.x.iter().chain(&rate.pressure).all(|v| v.is_finite())).then_some(rate)
+    }
 }
 
 impl Ramp<'_> {

@@ -273,6 +273,10 @@ pub struct NewtonSummary {
     pub assembly_seconds: f64,
     /// Time in linear solves (s).
     pub solve_seconds: f64,
+    /// With the CPU direct method: numeric factorizations, and the solves done instead by CG
+    /// preconditioned with an earlier tangent's factor (see `solve::direct::cholesky_or_frozen_many`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direct: Option<crate::solve::direct::FrozenStats>,
 }
 
 /// `summary.json` of a quasi-static analysis.

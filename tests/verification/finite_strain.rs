@@ -364,8 +364,8 @@ fn bad_finite_strain_input_is_refused_with_its_entry() {
 
 /// The GPU backend (CG in f32 with f64 refinement, lavapipe in CI) runs the same Newton
 /// iterations as the CPU's direct solver on a small Land P2 ventricle: the apex positions agree
-/// to 1e-6 relative (both solve each Newton system to a relative residual of 1e-10 or better,
-/// and Newton converges to 1e-8 of the initial residual, so the two stop within round-off).
+/// to 1e-6 relative (both solve each Newton system to `solver.rtol` or better, and Newton
+/// converges to 1e-8 of the initial residual, so the two stop within its tolerance).
 #[test]
 fn land_problem_2_on_the_gpu_matches_the_cpu() {
     let Some(gpu) = crate::common::gpu() else { return };
