@@ -47,8 +47,26 @@ pub fn pcg<T: Real, M: Precondition<T> + ?Sized>(
     x: &mut [T],
     m: &M,
     params: &SolveParams,
+    report: SolveReport,
+    progress: &dyn Progress,
+) -> Result<SolveReport, SolveError> {
+    pcg_forecasting(a, b, x, m, params, report, progress, None)
+}
+
+/// [`pcg`] that, with `forecast = Some(k)`, also gives up from iteration `k` on when the rate of
+/// the recurrence residual over the last two iterations says `rtol` would not be reached within
+/// `max_iterations` ([`SolveError::IterationLimit`] at once, for a caller with a better
+/// alternative than more iterations, such as refactorizing a stale preconditioner).
+#[allow(clippy::too_many_arguments)]
+pub fn pcg_forecasting<T: Real, M: Precondition<T> + ?Sized>(
+    a: &CsrMatrix<T>,
+    b: &[T],
+    x: &mut [T],
+    m: &M,
+    params: &SolveParams,
     mut report: SolveReport,
     progress: &dyn Progress,
+    forecast: Option<usize>,
 ) -> Result<SolveReport, SolveError> {
     let start = Instant::now();
     let (rtol, max_iterations) = (params.rtol, params.max_iterations);
@@ -110,6 +128,17 @@ pub fn pcg<T: Real, M: Precondition<T> + ?Sized>(
             rel = dot(&r, &r).to_f64().sqrt() / b_norm;
             report.iterations += 1;
             report.history.push(rel);
+            if forecast.is_some_and(|k| report.iterations >= k.max(3)) && rel > rtol {
+                let k = report.iterations;
+                let rate = (rel / report.history[k - 3]).sqrt();
+                let more = if rate < 1.0 { (rtol / rel).ln() / rate.ln() } else { f64::INFINITY };
+                if k as f64 + more > max_iterations as f64 {
+                    return Err(fail((a, b, x), report, (start, progress), |report| SolveError::IterationLimit {
+                        report,
+                        max_iterations,
+                    }));
+                }
+            }
             if report.iterations.is_multiple_of(16) {
                 let message = format!("residual {rel:.2e} → rtol {rtol:.0e}");
                 progress.advance(report.iterations as u64, &message);

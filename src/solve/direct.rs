@@ -141,11 +141,12 @@ pub fn cholesky_reusing_many(
     checked(report)
 }
 
+/// A non-finite right-hand side is an error before any factorization.
 fn check_finite(bs: &[&[f64]]) -> Result<(), SolveError> {
-    match bs.iter().any(|b| b.iter().any(|v| !v.is_finite())) {
-        true => Err(SolveError::NonFinite { what: "a right-hand side".into() }),
-        false => Ok(()),
+    if bs.iter().any(|b| b.iter().any(|v| !v.is_finite())) {
+        return Err(SolveError::NonFinite { what: "a right-hand side".into() });
     }
+    Ok(())
 }
 
 /// Solves every `b` of `bs` with the factor `llt` of `a`; the report gets the largest relative
@@ -246,12 +247,23 @@ pub fn cholesky_or_frozen_many(
     checked(report)
 }
 
-/// Conjugate gradients on `a x = b` preconditioned by the factor `llt` of a nearby matrix, from
-/// `x = 0`, for at most `limit` iterations. Returns the true relative residual, its attainable
-/// floor and the iterations; or, when the solve should be redone with a fresh factor, the
-/// iterations spent: `rtol` not reached within `limit` (or forecast not to be, from the rate of
-/// the last two iterations), negative curvature (`pᵀAp ≤ 0`), or a result that fails the true
-/// residual check.
+/// A kept factor as the preconditioner of [`super::cg::pcg`]: `z = L⁻ᵀ L⁻¹ r`.
+struct FactorPreconditioner<'a>(&'a Llt<usize, f64>);
+
+impl super::precond::Precondition<f64> for FactorPreconditioner<'_> {
+    fn precondition(&self, r: &[f64], z: &mut [f64]) {
+        z.copy_from_slice(r);
+        self.0.solve_in_place(ColMut::from_slice_mut(z));
+    }
+}
+
+/// Conjugate gradients ([`super::cg::pcg_forecasting`]) on `a x = b` preconditioned by the factor
+/// `llt` of a nearby matrix, from `x = 0`, for at most `limit` iterations and giving up early
+/// from iteration [`FORECAST_AFTER`] when its rate says `limit` will not do. Returns the true
+/// relative residual, its attainable floor and the iterations of an accepted solve (reached
+/// `rtol`, or the attainable accuracy, as any CG verdict); or the iterations spent, when the
+/// solve should be redone with a fresh factor (not converged within `limit` or forecast not to,
+/// negative curvature, breakdown, stagnation).
 fn frozen_pcg(
     llt: &Llt<usize, f64>,
     a: &CsrMatrix<f64>,
@@ -260,61 +272,14 @@ fn frozen_pcg(
     rtol: f64,
     limit: usize,
 ) -> Result<(f64, f64, usize), usize> {
-    use super::vector::{axpy, dot, spmv, xpby};
-    let n = b.len();
     x.fill(0.0);
-    let bn = dot(b, b).sqrt();
-    if bn == 0.0 {
-        return Ok((0.0, 0.0, 0));
-    }
-    let mut r = b.to_vec();
-    let mut z = r.clone();
-    llt.solve_in_place(ColMut::from_slice_mut(&mut z));
-    let mut p = z.clone();
-    let mut q = vec![0.0; n];
-    let mut rz = dot(&r, &z);
-    let mut iterations = 0;
-    // The relative residual two iterations back, for the convergence forecast.
-    let mut history = [1.0f64; 2];
-    loop {
-        spmv(a, &p, &mut q);
-        let pq = dot(&p, &q);
-        if pq.is_nan() || pq <= 0.0 || !rz.is_finite() {
-            return Err(iterations);
-        }
-        let alpha = rz / pq;
-        axpy(alpha, &p, x);
-        axpy(-alpha, &q, &mut r);
-        iterations += 1;
-        let rel = dot(&r, &r).sqrt() / bn;
-        if rel <= rtol {
-            let true_rel = relative_residual_f64(a, b, x);
-            let floor = attainable_floor(a, b, x);
-            return if classify(true_rel, rtol, floor) == super::Convergence::Failed {
-                Err(iterations)
-            } else {
-                Ok((true_rel, floor, iterations))
-            };
-        }
-        if iterations >= limit {
-            return Err(iterations);
-        }
-        if iterations >= FORECAST_AFTER {
-            // Abandon early a solve that, at its rate over the last two iterations, would not
-            // reach `rtol` within `limit`: a stale factor shows itself in the first iterations,
-            // and every further one is wasted.
-            let rate = (rel / history[0]).sqrt();
-            let more = if rate < 1.0 { (rtol / rel).ln() / rate.ln() } else { f64::INFINITY };
-            if iterations as f64 + more > limit as f64 {
-                return Err(iterations);
-            }
-        }
-        history = [history[1], rel];
-        z.copy_from_slice(&r);
-        llt.solve_in_place(ColMut::from_slice_mut(&mut z));
-        let rz_next = dot(&r, &z);
-        xpby(&z, rz_next / rz, &mut p);
-        rz = rz_next;
+    let params =
+        super::SolveParams { method: super::Method::Cg, rtol, max_iterations: limit, ..super::SolveParams::default() };
+    let report = SolveReport::new(&super::Backend::Cpu, &params, a);
+    let m = FactorPreconditioner(llt);
+    match super::cg::pcg_forecasting(a, b, x, &m, &params, report, &crate::progress::Silent, Some(FORECAST_AFTER)) {
+        Ok(r) => Ok((r.relative_residual, r.floor, r.iterations)),
+        Err(e) => Err(e.report().map_or(0, |r| r.iterations)),
     }
 }
 

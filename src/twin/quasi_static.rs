@@ -976,9 +976,12 @@ struct Rate {
 impl Rate {
     /// The rate from `before` (unknowns, pressures) to `after` over a fraction `dt`.
     fn between(before: (&[f64], &[f64]), after: (&[f64], &[f64]), dt: f64) -> Option<Self> {
+        if dt.is_nan() || dt <= 0.0 {
+            return None;
+        }
         let per = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| (b - a) / dt).collect::<Vec<f64>>();
         let rate = Self { x: per(before.0, after.0), pressure: per(before.1, after.1) };
-        (dt > 0.0 && rate.x.iter().chain(&rate.pressure).all(|v| v.is_finite())).then_some(rate)
+        rate.x.iter().chain(&rate.pressure).all(|v| v.is_finite()).then_some(rate)
     }
 }
 
