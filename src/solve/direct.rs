@@ -193,8 +193,9 @@ fn factor_price(n: usize) -> usize {
 /// replaced once the CG iterations with it (abandoned ones included) have cost as much as its
 /// factorization ([`factor_price`]), or when one solve would need more than
 /// [`FROZEN_MAX_ITERATIONS`] iterations (forecast from its rate), meets negative curvature, or
-/// misses the residual check. An accepted solve reached `report.rtol` in the CG recurrence and
-/// passes the same true-residual verdict as a direct solve. A factorization that meets a
+/// misses the residual check. An accepted solve has the verdict of any CG solve
+/// ([`super::cg::pcg`]): its true residual meets `report.rtol` or the attainable floor, the
+/// same test a direct solve passes. A factorization that meets a
 /// non-positive pivot is [`SolveError::NotPositiveDefinite`], so Newton's damping applies; a
 /// solve with a kept factor proves less: an indefinite tangent is caught only when CG meets its
 /// negative curvature (and then refactorizes), so a mildly indefinite one can be solved unnoticed.
