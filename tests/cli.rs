@@ -95,6 +95,11 @@ fn default_job_runs_the_calibrated_heartbeat() {
     }
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(folder.join("summary.json")).unwrap()).unwrap();
     assert_eq!(v["status"], "completed");
+    // The beat's CPU direct solves are counted: factorizations, and solves with a kept factor
+    // (the tangents of a time step's Newton iterations are close enough for some).
+    let direct = &v["solver"]["direct"];
+    assert!(direct["factorizations"].as_u64().is_some_and(|n| n >= 1), "{direct}");
+    assert!(direct["frozen_solves"].as_u64().is_some_and(|n| n >= 1), "{direct}");
     // The calibration hit the patient's EDV (4.3 mL at 12 mmHg) to its tolerance of 0.1 %.
     assert!(v["calibration"]["edv_error_pct"].as_f64().unwrap().abs() <= 0.1, "{}", v["calibration"]);
     // A physiological beat: EF within the band a healthy ventricle spans (DOMAIN.md: 71 ± 6 % in

@@ -222,9 +222,10 @@ fn write_text(w: &mut dyn std::io::Write, s: &HeartbeatSummary, out: &Path) -> s
     }
     writeln!(
         w,
-        "  solver: Newton {} iterations, linear {} on {} ({:.2} s assembly, {:.2} s solve); {:.2} s in all",
+        "  solver: Newton {} iterations, linear {}{} on {} ({:.2} s assembly, {:.2} s solve); {:.2} s in all",
         s.solver.newton_iterations,
         s.solver.method,
+        super::quasi_static::direct_counts(s.solver.direct),
         s.solver.backend,
         s.solver.assembly_seconds,
         s.solver.solve_seconds,

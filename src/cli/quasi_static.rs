@@ -195,10 +195,7 @@ fn write_table(
         s.solver.newton_iterations,
         s.solver.tangent.split(':').next().unwrap_or_default(),
         linear,
-        s.solver.direct.map_or(String::new(), |d| format!(
-            " ({} factorizations; {} solves by CG with a kept factor, {} iterations)",
-            d.factorizations, d.frozen_solves, d.frozen_iterations
-        )),
+        direct_counts(s.solver.direct),
         s.solver.backend,
         round3(s.solver.assembly_seconds),
         round3(s.solver.solve_seconds),
@@ -235,4 +232,15 @@ fn round6(v: f64) -> f64 {
 
 fn round3(v: f64) -> f64 {
     (v * 1e3).round() / 1e3
+}
+
+/// The direct solver's counts for a solver line: ` (N factorizations; M solves by CG with a
+/// kept factor, K iterations)`, or nothing when the run did not use it.
+pub(crate) fn direct_counts(direct: Option<crate::solve::direct::FrozenStats>) -> String {
+    direct.map_or(String::new(), |d| {
+        format!(
+            " ({} factorizations; {} solves by CG with a kept factor, {} iterations)",
+            d.factorizations, d.frozen_solves, d.frozen_iterations
+        )
+    })
 }

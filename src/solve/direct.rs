@@ -3,53 +3,50 @@
 
 use std::time::Instant;
 
-use faer::linalg::solvers::Solve;
-use faer::sparse::linalg::solvers::{Llt, SymbolicLlt};
-use faer::sparse::linalg::LltError;
-use faer::sparse::{SparseColMatRef, SymbolicSparseColMatRef};
-use faer::{ColMut, Side};
 use nalgebra_sparse::CsrMatrix;
 
 use super::accuracy::{attainable_floor, classify};
+use super::llt::Cholesky;
 use super::vector::relative_residual_f64;
 use super::{SolveError, SolveReport};
 
-/// The symbolic analysis (fill-reducing ordering, elimination tree, supernodes) of the last
-/// factorized pattern, reused while the pattern stays the same: a Newton loop refactorizes the
-/// values of one pattern again and again, and the analysis is about a sixth of a factorization.
+/// The factor of the last factorized pattern (its symbolic analysis: fill-reducing ordering,
+/// elimination tree, supernodes; and the storage of `L`), reused while the pattern stays the
+/// same: a Newton loop refactorizes the values of one pattern again and again, and the analysis
+/// is about a sixth of a factorization.
 #[derive(Default)]
 pub struct Reuse {
-    kept: Option<(PatternKey, SymbolicLlt<usize>)>,
-    /// The last numeric factorization, kept as a preconditioner for the next matrices on the
-    /// pattern ([`cholesky_or_frozen_many`]).
+    factor: Option<(PatternKey, Cholesky)>,
+    /// Set while `factor` holds the factorization of an earlier matrix, kept as a
+    /// preconditioner for the next matrices on the pattern ([`cholesky_or_frozen_many`]).
     frozen: Option<Frozen>,
     /// Counters of the frozen-factor path.
     pub stats: FrozenStats,
 }
 
 impl Reuse {
-    /// Frees the kept numeric factor (the symbolic analysis stays): for a driver whose Newton
-    /// loop is over, so that its memory is not held beside the next stage's.
+    /// Frees the kept factor and its analysis: for a driver whose Newton loop is over, so that
+    /// its memory is not held beside the next stage's.
     pub fn release_factor(&mut self) {
         self.frozen = None;
+        self.factor = None;
     }
 }
 
 impl std::fmt::Debug for Reuse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reuse")
-            .field("analysed", &self.kept.is_some())
+            .field("factor", &self.factor.as_ref().map(|(_, c)| c))
             .field("frozen", &self.frozen.as_ref().map(|z| z.budget))
             .field("stats", &self.stats)
             .finish()
     }
 }
 
-/// A factorization of an earlier matrix on the pattern, and the CG iterations with it that are
-/// left before a new factorization would have been cheaper.
+/// The pattern whose factor ([`Reuse`]'s) is an earlier matrix's, and the CG iterations with it
+/// that are left before a new factorization would have been cheaper.
 struct Frozen {
     key: PatternKey,
-    llt: Llt<usize, f64>,
     /// CG iterations left to spend with this factor ([`factor_price`] when made).
     budget: usize,
 }
@@ -115,7 +112,7 @@ pub fn cholesky_reusing(
     }
     let llt = factor_reusing(reuse, a)?;
     x.copy_from_slice(b);
-    llt.solve_in_place(ColMut::from_slice_mut(x));
+    llt.solve_in_place(x);
     report.relative_residual = relative_residual_f64(a, b, x);
     report.floor = attainable_floor(a, b, x);
     report.convergence = classify(report.relative_residual, report.rtol, report.floor);
@@ -136,7 +133,7 @@ pub fn cholesky_reusing_many(
     let start = Instant::now();
     check_finite(bs)?;
     let llt = factor_reusing(reuse, a)?;
-    solve_with_factor(&llt, a, bs, xs, &mut report);
+    solve_with_factor(llt, a, bs, xs, &mut report);
     report.seconds = start.elapsed().as_secs_f64();
     checked(report)
 }
@@ -151,18 +148,12 @@ fn check_finite(bs: &[&[f64]]) -> Result<(), SolveError> {
 
 /// Solves every `b` of `bs` with the factor `llt` of `a`; the report gets the largest relative
 /// residual, the largest attainable floor and their verdict.
-fn solve_with_factor(
-    llt: &Llt<usize, f64>,
-    a: &CsrMatrix<f64>,
-    bs: &[&[f64]],
-    xs: &mut [Vec<f64>],
-    report: &mut SolveReport,
-) {
+fn solve_with_factor(llt: &Cholesky, a: &CsrMatrix<f64>, bs: &[&[f64]], xs: &mut [Vec<f64>], report: &mut SolveReport) {
     report.relative_residual = 0.0;
     report.floor = 0.0;
     for (b, x) in bs.iter().zip(xs.iter_mut()) {
         x.copy_from_slice(b);
-        llt.solve_in_place(ColMut::from_slice_mut(x));
+        llt.solve_in_place(x);
         report.relative_residual = report.relative_residual.max(relative_residual_f64(a, b, x));
         report.floor = report.floor.max(attainable_floor(a, b, x));
     }
@@ -209,12 +200,14 @@ pub fn cholesky_or_frozen_many(
     let start = Instant::now();
     check_finite(bs)?;
     let key = pattern_key(a);
-    if let Some(frozen) = reuse.frozen.as_mut().filter(|f| f.key == key && f.budget > 0) {
+    if let (Some(frozen), Some((_, llt))) =
+        (reuse.frozen.as_mut().filter(|f| f.key == key && f.budget > 0), reuse.factor.as_ref())
+    {
         let mut worst = (0.0f64, 0.0f64, 0usize);
         let mut ok = true;
         for (b, x) in bs.iter().zip(xs.iter_mut()) {
             let limit = FROZEN_MAX_ITERATIONS.min(frozen.budget);
-            match frozen_pcg(&frozen.llt, a, b, x, report.rtol, limit) {
+            match frozen_pcg(llt, a, b, x, report.rtol, limit) {
                 Ok((rel, floor, its)) => {
                     frozen.budget -= its.min(frozen.budget);
                     worst = (worst.0.max(rel), worst.1.max(floor), worst.2 + its);
@@ -239,22 +232,21 @@ pub fn cholesky_or_frozen_many(
         }
         reuse.stats.abandoned += 1;
     }
-    reuse.frozen = None;
     let llt = factor_reusing(reuse, a)?;
+    solve_with_factor(llt, a, bs, xs, &mut report);
     reuse.stats.factorizations += 1;
-    solve_with_factor(&llt, a, bs, xs, &mut report);
-    reuse.frozen = Some(Frozen { key, llt, budget: factor_price(a.nrows()) });
+    reuse.frozen = Some(Frozen { key, budget: factor_price(a.nrows()) });
     report.seconds = start.elapsed().as_secs_f64();
     checked(report)
 }
 
 /// A kept factor as the preconditioner of [`super::cg::pcg`]: `z = L⁻ᵀ L⁻¹ r`.
-struct FactorPreconditioner<'a>(&'a Llt<usize, f64>);
+struct FactorPreconditioner<'a>(&'a Cholesky);
 
 impl super::precond::Precondition<f64> for FactorPreconditioner<'_> {
     fn precondition(&self, r: &[f64], z: &mut [f64]) {
         z.copy_from_slice(r);
-        self.0.solve_in_place(ColMut::from_slice_mut(z));
+        self.0.solve_in_place(z);
     }
 }
 
@@ -266,7 +258,7 @@ impl super::precond::Precondition<f64> for FactorPreconditioner<'_> {
 /// solve should be redone with a fresh factor (not converged within `limit` or forecast not to,
 /// negative curvature, breakdown, stagnation).
 fn frozen_pcg(
-    llt: &Llt<usize, f64>,
+    llt: &Cholesky,
     a: &CsrMatrix<f64>,
     b: &[f64],
     x: &mut [f64],
@@ -284,30 +276,19 @@ fn frozen_pcg(
     }
 }
 
-/// The numeric factorization of `a`, with the symbolic analysis kept in `reuse`.
-fn factor_reusing(reuse: &mut Reuse, a: &CsrMatrix<f64>) -> Result<Llt<usize, f64>, SolveError> {
-    let n = a.nrows();
-    // A symmetric CSR matrix is its own transpose: read as CSC it is the same matrix.
-    let offsets = a.pattern().major_offsets();
-    let indices = a.pattern().minor_indices();
-    let symbolic = SymbolicSparseColMatRef::new_checked(n, n, offsets, None, indices);
+/// The numeric factorization of `a` into the factor kept in `reuse` (analysed anew when the
+/// pattern changed). Whatever kept factor was frozen is overwritten.
+fn factor_reusing<'r>(reuse: &'r mut Reuse, a: &CsrMatrix<f64>) -> Result<&'r Cholesky, SolveError> {
     let key = pattern_key(a);
-    let analysis = match reuse.kept.take() {
-        Some((k, s)) if k == key => s,
-        _ => SymbolicLlt::try_new(symbolic, Side::Lower).map_err(|e| SolveError::Direct { what: format!("{e:?}") })?,
+    reuse.frozen = None;
+    // A factor of another pattern is dropped here, before the new one is allocated.
+    let kept = reuse.factor.take().filter(|(k, _)| *k == key);
+    let (_, llt) = match kept {
+        Some(factor) => reuse.factor.insert(factor),
+        None => reuse.factor.insert((key, Cholesky::analyse(a)?)),
     };
-    let matrix = SparseColMatRef::new(symbolic, a.values());
-    let llt = Llt::try_new_with_symbolic(analysis.clone(), matrix, Side::Lower).map_err(|e| match e {
-        LltError::Numeric(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => {
-            SolveError::NotPositiveDefinite {
-                row: index,
-                what: "a non-positive pivot in the Cholesky factorization".into(),
-            }
-        }
-        LltError::Generic(g) => SolveError::Direct { what: format!("{g:?}") },
-    });
-    reuse.kept = Some((key, analysis));
-    llt
+    llt.factorize(a)?;
+    Ok(llt)
 }
 
 /// The report of a solve that passed its residual check, else [`SolveError::Inaccurate`]: a
@@ -322,15 +303,14 @@ fn checked(report: SolveReport) -> Result<SolveReport, SolveError> {
 /// A Cholesky factorization kept to solve many right-hand sides (the unit load cases of a
 /// superposition share one stiffness).
 pub struct Factor {
-    llt: Llt<usize, f64>,
-    n: usize,
+    llt: Cholesky,
     /// Seconds the factorization took.
     pub seconds: f64,
 }
 
 impl std::fmt::Debug for Factor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Factor").field("n", &self.n).field("seconds", &self.seconds).finish()
+        f.debug_struct("Factor").field("n", &self.llt.n()).field("seconds", &self.seconds).finish()
     }
 }
 
@@ -338,25 +318,12 @@ impl Factor {
     /// Factorizes the symmetric positive definite `a`.
     pub fn new(a: &CsrMatrix<f64>) -> Result<Factor, SolveError> {
         let start = Instant::now();
-        let n = a.nrows();
         if a.values().iter().any(|v| !v.is_finite()) {
             return Err(SolveError::NonFinite { what: "the matrix".into() });
         }
-        let symbolic =
-            SymbolicSparseColMatRef::new_checked(n, n, a.pattern().major_offsets(), None, a.pattern().minor_indices());
-        let analysis =
-            SymbolicLlt::try_new(symbolic, Side::Lower).map_err(|e| SolveError::Direct { what: format!("{e:?}") })?;
-        let matrix = SparseColMatRef::new(symbolic, a.values());
-        let llt = Llt::try_new_with_symbolic(analysis, matrix, Side::Lower).map_err(|e| match e {
-            LltError::Numeric(faer::linalg::cholesky::llt::factor::LltError::NonPositivePivot { index }) => {
-                SolveError::NotPositiveDefinite {
-                    row: index,
-                    what: "a non-positive pivot in the Cholesky factorization".into(),
-                }
-            }
-            LltError::Generic(g) => SolveError::Direct { what: format!("{g:?}") },
-        })?;
-        Ok(Factor { llt, n, seconds: start.elapsed().as_secs_f64() })
+        let mut llt = Cholesky::analyse(a)?;
+        llt.factorize(a)?;
+        Ok(Factor { llt, seconds: start.elapsed().as_secs_f64() })
     }
 
     /// Solves `a x = b` with the kept factor; the report gets the residual and the solve's time
@@ -369,16 +336,17 @@ impl Factor {
         mut report: SolveReport,
     ) -> Result<SolveReport, SolveError> {
         let start = Instant::now();
-        if b.len() != self.n || x.len() != self.n {
+        let n = self.llt.n();
+        if b.len() != n || x.len() != n {
             return Err(SolveError::Shape {
-                what: format!("factor of {} rows, vectors of {} and {}", self.n, b.len(), x.len()),
+                what: format!("factor of {n} rows, vectors of {} and {}", b.len(), x.len()),
             });
         }
         if b.iter().any(|v| !v.is_finite()) {
             return Err(SolveError::NonFinite { what: "the right-hand side".into() });
         }
         x.copy_from_slice(b);
-        self.llt.solve_in_place(ColMut::from_slice_mut(x));
+        self.llt.solve_in_place(x);
         report.relative_residual = relative_residual_f64(a, b, x);
         report.floor = attainable_floor(a, b, x);
         report.convergence = classify(report.relative_residual, report.rtol, report.floor);

@@ -36,6 +36,7 @@ pub mod bordered;
 pub mod cg;
 pub mod direct;
 pub mod gpu;
+mod llt;
 pub mod newton;
 pub mod precond;
 pub mod vector;

@@ -487,13 +487,18 @@ impl QuasiStatic {
         if let (Backend::Cpu, crate::solve::Method::Direct) = (backend, params.linear.method) {
             summary.solver.direct = Some(self.direct_stats().since(&direct_before));
         }
-        self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).direct.release_factor();
+        self.release_factor();
         Ok(Outcome { summary, failure })
     }
 
     /// The direct solver's counters so far (factorizations, solves with a kept factor).
-    fn direct_stats(&self) -> crate::solve::direct::FrozenStats {
+    pub(crate) fn direct_stats(&self) -> crate::solve::direct::FrozenStats {
         self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).direct.stats
+    }
+
+    /// Frees the direct solver's kept factor, at the end of a run.
+    pub(crate) fn release_factor(&self) {
+        self.reuse.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).direct.release_factor();
     }
 
     /// The Newton settings of the scenario on `backend`.

@@ -223,6 +223,7 @@ impl Heartbeat {
         observer: &mut Observer<'_>,
     ) -> Result<Outcome, ScenarioError> {
         let start = Instant::now();
+        let direct_before = self.analysis.direct_stats();
         let params = self.analysis.newton_params(backend);
         let parts = self.analysis.parts();
         let mut mech = self.analysis.mechanics(&parts);
@@ -320,6 +321,10 @@ impl Heartbeat {
             progress.finish();
         }
         self.finish_summary(&mut summary, &run, failure.clone(), start);
+        if let (Backend::Cpu, crate::solve::Method::Direct) = (backend, params.linear.method) {
+            summary.solver.direct = Some(self.analysis.direct_stats().since(&direct_before));
+        }
+        self.analysis.release_factor();
         Ok(Outcome { summary, failure })
     }
 
