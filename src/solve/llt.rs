@@ -1,6 +1,12 @@
 //! An owned sparse Cholesky factor `A = L Lᵀ` that is refactorized in place: the symbolic
-//! analysis (AMD ordering, elimination tree, supernodes) is made once per pattern, and every
-//! later matrix on the pattern is factorized into the same value buffer with the same workspace.
+//! analysis (fill-reducing ordering, elimination tree, supernodes) is made once per pattern, and
+//! every later matrix on the pattern is factorized into the same value buffer with the same
+//! workspace.
+//!
+//! The ordering is the one of two that gives the smaller factor: nested dissection
+//! ([`super::ordering`]) or faer's approximate minimum degree. On the Land P2 tangents (Tet10,
+//! 2-core machine) nested dissection left 68.5 M values in the factor at 90,657 DOFs against AMD's
+//! 97.2 M, and a factorization took 1.9 s against 4.5 s; 12.6 M against 13.8 M at 25,455 DOFs.
 //!
 //! Built on faer's low-level sparse Cholesky (`factorize_symbolic_cholesky`,
 //! `factorize_numeric_llt`, `LltRef`) rather than its `Llt` wrapper, which allocates a new factor
@@ -14,6 +20,7 @@ use std::sync::Mutex;
 
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::cholesky::llt::factor::LltError;
+use faer::perm::PermRef;
 use faer::sparse::linalg::cholesky::{
     factorize_symbolic_cholesky, CholeskySymbolicParams, LltRef, SymbolicCholesky, SymbolicCholeskyRaw,
     SymmetricOrdering,
@@ -86,13 +93,28 @@ impl Cholesky {
             return Err(SolveError::Shape { what: format!("a {} × {} matrix is not square", a.nrows(), a.ncols()) });
         }
         let n = a.nrows();
-        let symbolic = factorize_symbolic_cholesky(
-            pattern(a),
-            Side::Lower,
-            SymmetricOrdering::Amd,
-            CholeskySymbolicParams::default(),
-        )
-        .map_err(|e| SolveError::Direct { what: format!("symbolic analysis: {e:?}") })?;
+        let analyse = |ordering| {
+            factorize_symbolic_cholesky(pattern(a), Side::Lower, ordering, CholeskySymbolicParams::default())
+                .map_err(|e| SolveError::Direct { what: format!("symbolic analysis: {e:?}") })
+        };
+        // The ordering with the smaller factor: nested dissection on the meshes measured, AMD
+        // as the safeguard (an analysis costs a fraction of one factorization, once per pattern).
+        let amd = analyse(SymmetricOrdering::Amd)?;
+        let symbolic = match super::ordering::nested_dissection(a) {
+            Some(fwd) => {
+                let mut inv = vec![0usize; n];
+                for (k, &r) in fwd.iter().enumerate() {
+                    inv[r] = k;
+                }
+                let nd = analyse(SymmetricOrdering::Custom(PermRef::new_checked(&fwd, &inv, n)))?;
+                if nd.len_val() < amd.len_val() {
+                    nd
+                } else {
+                    amd
+                }
+            }
+            None => amd,
+        };
         let len = symbolic.len_val();
         let mut values = Vec::new();
         values.try_reserve_exact(len).map_err(|_| SolveError::Direct {

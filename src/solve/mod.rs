@@ -38,6 +38,7 @@ pub mod direct;
 pub mod gpu;
 mod llt;
 pub mod newton;
+mod ordering;
 pub mod precond;
 pub mod vector;
 
