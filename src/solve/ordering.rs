@@ -152,14 +152,30 @@ pub(crate) fn nested_dissection(a: &CsrMatrix<f64>) -> Option<Vec<usize>> {
             }
             continue;
         }
-        // The component of the first vertex; the rest of the set is ordered after it.
-        levels(&g, &mut s, tag, vertices[0], &mut order, &mut starts);
-        if order.len() < vertices.len() {
-            let rest: Vec<usize> = vertices.iter().copied().filter(|&v| s.level[v] == u32::MAX).collect();
-            clear_levels(&mut s, &order);
-            let component = std::mem::take(&mut order);
-            work.push((rest, at + component.len()));
-            work.push((component, at));
+        // The connected components, one after the other: small ones are placed at once, larger
+        // ones dissected on their own. (A matrix with eliminated Dirichlet rows has many
+        // isolated vertices: one pass over the set finds them all.)
+        let mut components: Vec<Vec<usize>> = Vec::new();
+        for &v in &vertices {
+            if s.level[v] == u32::MAX {
+                levels(&g, &mut s, tag, v, &mut order, &mut starts);
+                components.push(order.clone());
+            }
+        }
+        if components.len() > 1 {
+            clear_levels(&mut s, &vertices);
+            let mut start = at;
+            for component in components {
+                let (len, weight) = (component.len(), component.iter().map(|&w| g.weight(w)).sum::<usize>());
+                if weight < LEAF {
+                    for (k, &w) in component.iter().enumerate() {
+                        position[w] = start + k;
+                    }
+                } else {
+                    work.push((component, start));
+                }
+                start += len;
+            }
             continue;
         }
         // Pseudo-peripheral root: restart from a least-degree vertex of the last level while the
@@ -227,10 +243,14 @@ pub(crate) fn nested_dissection(a: &CsrMatrix<f64>) -> Option<Vec<usize>> {
         work.push((second_half, second_at));
         work.push((first_half, at));
     }
-    // Vertices in elimination order, expanded to their rows.
-    let mut by_position = vec![0usize; m];
+    // Vertices in elimination order, expanded to their rows. (Every vertex was placed once; were
+    // one not, AMD would order the matrix instead.)
+    let mut by_position = vec![usize::MAX; m];
     for (v, &p) in position.iter().enumerate() {
-        by_position[p] = v;
+        *by_position.get_mut(p)? = v;
+    }
+    if by_position.contains(&usize::MAX) {
+        return None;
     }
     let mut fwd = Vec::with_capacity(n);
     for v in by_position {
@@ -294,5 +314,31 @@ mod tests {
         let x: Vec<usize> = last.iter().map(|&v| v % 40).collect();
         assert!(x.iter().all(|&i| i == x[0]), "one cross-section: {x:?}");
         assert!((15..=24).contains(&x[0]), "near the middle: x = {}", x[0]);
+    }
+
+    #[test]
+    fn isolated_rows_and_separate_bodies_are_ordered_too() {
+        // Two beams side by side with no coupling, and the first node of each held by an
+        // eliminated-row Dirichlet condition (its rows reduced to the diagonal).
+        let one = grid(20, 3, 3);
+        let n = one.nrows();
+        let mut coo = CooMatrix::new(2 * n, 2 * n);
+        for (r, c, &v) in one.triplet_iter() {
+            for shift in [0, n] {
+                let held = |i: usize| i < 3;
+                if held(r) || held(c) {
+                    if r == c {
+                        coo.push(r + shift, c + shift, 1.0);
+                    }
+                } else {
+                    coo.push(r + shift, c + shift, v);
+                }
+            }
+        }
+        let a = CsrMatrix::from(&coo);
+        let fwd = nested_dissection(&a).expect("large enough");
+        let mut sorted = fwd.clone();
+        sorted.sort_unstable();
+        assert!(sorted.iter().copied().eq(0..2 * n), "not a permutation");
     }
 }
