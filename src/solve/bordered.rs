@@ -145,7 +145,7 @@ pub fn newton_bordered(
     let mut res = norm(&now.r);
     // The reference force: the initial residual, or the load change the first update of λ
     // implies when the state starts balanced (a held volume under a new tension).
-    let mut r_ref = res.max(floor);
+    let mut r_ref = res.max(floor).max(params.reference);
     report.residuals.push(res);
     let mut last_update = f64::INFINITY;
     let mut dx = vec![0.0; n];

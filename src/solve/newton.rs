@@ -12,9 +12,11 @@
 //! than fatal: see [`DAMPING`].
 //!
 //! Converged when both hold: the residual `‖R‖ ≤ max(rtol ‖R₀‖, floor)`, with `R₀` the residual
-//! at the start and `floor = 10³ ε ‖f‖` the round-off level of a residual made of forces of size
+//! at the start (or [`NewtonParams::reference`] when that is larger) and `floor = 10³ ε ‖f‖` the round-off level of a residual made of forces of size
 //! `‖f‖` (so an exp-type energy at 10 kPa is not asked for an absolute 1e-9), and the last update
 //! `‖Δx‖ ≤ rtol_x ‖x‖`. A system whose residual starts below the floor is converged at once.
+//! Before the first iteration the last update counts as infinite, so `rtol_x = f64::MAX` asks for
+//! at least one iteration and then for the residual test alone.
 
 use nalgebra_sparse::CsrMatrix;
 
@@ -68,6 +70,11 @@ pub struct NewtonParams {
     pub max_iterations: usize,
     /// Line-search halvings before an iteration fails.
     pub max_halvings: usize,
+    /// A reference residual for the relative test, used when larger than the initial one: the
+    /// test is `‖R‖ ≤ rtol · max(‖R₀‖, reference)`. An outer loop that perturbs a converged state
+    /// (an Uzawa update) passes the residual its first solve started from, so that a re-solve is
+    /// not asked for `rtol` of its own, much smaller, initial residual. 0 when unused.
+    pub reference: f64,
     /// The linear solver.
     pub linear: SolveParams,
 }
@@ -79,6 +86,7 @@ impl Default for NewtonParams {
             rtol_x: 1e-8,
             max_iterations: 25,
             max_halvings: 6,
+            reference: 0.0,
             linear: SolveParams { method: super::Method::Direct, ..SolveParams::default() },
         }
     }
@@ -310,10 +318,11 @@ pub fn newton_with(
     let mut res = norm(&r);
     let floor = 1e3 * f64::EPSILON * eval.scale;
     let r0 = res;
+    let r_ref = r0.max(params.reference);
     report.residuals.push(res);
     let mut last_update = f64::INFINITY;
     loop {
-        let small = res <= (params.rtol * r0).max(floor);
+        let small = res <= (params.rtol * r_ref).max(floor);
         if res <= floor || (small && last_update <= params.rtol_x) {
             return Ok(report);
         }

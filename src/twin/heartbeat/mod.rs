@@ -417,7 +417,7 @@ impl Heartbeat {
         let mut x = state.x.clone();
         let (params, backend, progress, tangent) = (run.params, run.backend, run.progress, &mut *run.tangent);
         progress.stage("Newton", None);
-        let solved = self.analysis.equilibrium_with(run.mech, &mut x, &mut |mech, x, reuse| {
+        let solved = self.analysis.equilibrium_with(run.mech, &mut x, params, &mut |mech, x, reuse, params| {
             let mut system =
                 cavity_system::CavitySystem::new(mech, &self.faces, cavity, self.pressure_load, constraint);
             newton_bordered(&mut system, (x, &mut pressure), tangent, (params, g_tol, backend), progress, reuse)
