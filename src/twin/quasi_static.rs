@@ -51,7 +51,7 @@ const SYMMETRIZED: &str = "symmetrized";
 /// The warnings a converged step leaves: linear solves above the tolerance, damped tangents.
 fn step_warnings(step: usize, stage: &str, report: &NewtonReport, rtol: f64) -> Vec<String> {
     let mut out = Vec::new();
-    if report.linear_residual > rtol {
+    if report.linear_residual > rtol.max(report.forcing) {
         out.push(format!(
             "step {step} ({stage}): a linear solve of its Newton iterations ended at relative residual {:.2e}, above \
              solver.rtol {rtol:e} (accepted as the attainable accuracy of that tangent); Newton's own residual test \
@@ -561,7 +561,7 @@ impl QuasiStatic {
         let (stage, before, (t0, t1)) = (ramp.stage, ramp.before, ramp.fractions);
         let (mut t, mut dt, mut cutbacks, mut total) = (t0, t1 - t0, 0, 0);
         let (mut linear, mut assembly, mut solving, mut damped) = (0, 0.0, 0.0, 0);
-        let mut linear_residual = 0.0f64;
+        let (mut linear_residual, mut forcing) = (0.0f64, 0.0f64);
         let mut predictor = ramp.rate;
         loop {
             let tn = (t + dt).min(t1);
@@ -585,6 +585,7 @@ impl QuasiStatic {
                     total += report.iterations;
                     linear += report.linear_iterations;
                     linear_residual = report.linear_residual.max(linear_residual);
+                    forcing = report.forcing.max(forcing);
                     assembly += report.assembly_seconds;
                     solving += report.solve_seconds;
                     damped += report.damped;
@@ -597,6 +598,7 @@ impl QuasiStatic {
                         report.solve_seconds = solving;
                         report.damped = damped;
                         report.linear_residual = linear_residual;
+                        report.forcing = forcing;
                         return Ok((report, cutbacks));
                     }
                     if report.iterations <= 5 {
@@ -749,6 +751,7 @@ impl QuasiStatic {
             report.iterations += next.iterations;
             report.linear_iterations += next.linear_iterations;
             report.linear_residual = report.linear_residual.max(next.linear_residual);
+            report.forcing = report.forcing.max(next.forcing);
             report.assembly_seconds += next.assembly_seconds;
             report.solve_seconds += next.solve_seconds;
             report.damped += next.damped;

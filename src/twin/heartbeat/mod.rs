@@ -650,7 +650,7 @@ impl Totals {
         if r.damped > 0 && self.damped_steps.last() != Some(&step) {
             self.damped_steps.push(step);
         }
-        if r.linear_residual > rtol {
+        if r.linear_residual > rtol.max(r.forcing) {
             if self.loose_steps.last() != Some(&step) {
                 self.loose_steps.push(step);
             }
