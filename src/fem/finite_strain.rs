@@ -368,7 +368,7 @@ fn cell_kernel(cell: &CellInput<'_>, fe: &mut [f64], mut ke: Option<&mut [f64]>)
             }
             if ke.is_some() {
                 for a in 0..n {
-                    for b in 0..n {
+                    for b in a..n {
                         let (sa, sb) = (spatial[a], spatial[b]);
                         for i in 0..3 {
                             for j in 0..3 {
@@ -381,6 +381,14 @@ fn cell_kernel(cell: &CellInput<'_>, fe: &mut [f64], mut ke: Option<&mut [f64]>)
         }
     }
     stats.volume = v;
+    // The point loops filled the blocks `b ≥ a` only; the tangent is symmetric (ℂ has the major
+    // symmetry of a hyperelastic law, S is symmetric, and so is the volumetric part).
+    if let Some(k) = ke.as_deref_mut() {
+        mirror_lower_blocks(n, k);
+        if kappa.is_some() {
+            mirror_lower_blocks(n, &mut hvol[..m * m]);
+        }
+    }
     if let Some(kappa) = kappa {
         let theta = v / v0;
         let (u, du, ddu) = volumetric(kappa, theta);
@@ -401,7 +409,22 @@ fn cell_kernel(cell: &CellInput<'_>, fe: &mut [f64], mut ke: Option<&mut [f64]>)
     Ok(stats)
 }
 
-/// Adds `dV (Bᵀ ℂ B + geometric)` of one point to `ke`.
+/// Copies the blocks `(a, b)`, `b > a`, of the symmetric `3n × 3n` row-major `k` onto `(b, a)`.
+fn mirror_lower_blocks(n: usize, k: &mut [f64]) {
+    let m = 3 * n;
+    for a in 0..n {
+        for b in a + 1..n {
+            for i in 0..3 {
+                for j in 0..3 {
+                    k[(3 * b + j) * m + 3 * a + i] = k[(3 * a + i) * m + 3 * b + j];
+                }
+            }
+        }
+    }
+}
+
+/// Adds `dV (Bᵀ ℂ B + geometric)` of one point to the blocks `(a, b)`, `b ≥ a`, of `ke` (the
+/// others are mirrored once per cell).
 fn material_and_geometric(n: usize, p: &Point, g: &[f64], b: &mut [[f64; 30]; 6], ke: &mut [f64]) {
     let m = 3 * n;
     let f = &p.f;
@@ -428,7 +451,7 @@ fn material_and_geometric(n: usize, p: &Point, g: &[f64], b: &mut [[f64; 30]; 6]
     for a in 0..n {
         let ga = Vector3::new(g[3 * a], g[3 * a + 1], g[3 * a + 2]);
         let sga = s * ga;
-        for bn in 0..n {
+        for bn in a..n {
             let gb = Vector3::new(g[3 * bn], g[3 * bn + 1], g[3 * bn + 2]);
             let geo = p.dv * sga.dot(&gb);
             for i in 0..3 {

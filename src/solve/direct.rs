@@ -110,7 +110,7 @@ pub fn cholesky_reusing(
     if b.iter().any(|v| !v.is_finite()) {
         return Err(SolveError::NonFinite { what: "the right-hand side".into() });
     }
-    let llt = factor_reusing(reuse, a)?;
+    let llt = factor_reusing(reuse, a, pattern_key(a))?;
     x.copy_from_slice(b);
     llt.solve_in_place(x);
     report.relative_residual = relative_residual_f64(a, b, x);
@@ -132,7 +132,7 @@ pub fn cholesky_reusing_many(
 ) -> Result<SolveReport, SolveError> {
     let start = Instant::now();
     check_finite(bs)?;
-    let llt = factor_reusing(reuse, a)?;
+    let llt = factor_reusing(reuse, a, pattern_key(a))?;
     solve_with_factor(llt, a, bs, xs, &mut report);
     report.seconds = start.elapsed().as_secs_f64();
     checked(report)
@@ -232,7 +232,7 @@ pub fn cholesky_or_frozen_many(
         }
         reuse.stats.abandoned += 1;
     }
-    let llt = factor_reusing(reuse, a)?;
+    let llt = factor_reusing(reuse, a, key)?;
     solve_with_factor(llt, a, bs, xs, &mut report);
     reuse.stats.factorizations += 1;
     reuse.frozen = Some(Frozen { key, budget: factor_price(a.nrows()) });
@@ -276,10 +276,11 @@ fn frozen_pcg(
     }
 }
 
-/// The numeric factorization of `a` into the factor kept in `reuse` (analysed anew when the
-/// pattern changed). Whatever kept factor was frozen is overwritten.
-fn factor_reusing<'r>(reuse: &'r mut Reuse, a: &CsrMatrix<f64>) -> Result<&'r Cholesky, SolveError> {
-    let key = pattern_key(a);
+/// The numeric factorization of `a` (whose [`pattern_key`] is `key`: hashing a large pattern
+/// costs a pass over its indices, so a caller that has it passes it) into the factor kept in
+/// `reuse` (analysed anew when the pattern changed). Whatever kept factor was frozen is
+/// overwritten.
+fn factor_reusing<'r>(reuse: &'r mut Reuse, a: &CsrMatrix<f64>, key: PatternKey) -> Result<&'r Cholesky, SolveError> {
     reuse.frozen = None;
     // A factor of another pattern is dropped here, before the new one is allocated.
     let kept = reuse.factor.take().filter(|(k, _)| *k == key);
