@@ -164,9 +164,7 @@ pub fn newton_bordered(
         if linear.1 > 0.0 {
             report.damped += 1;
         }
-        report.linear_iterations += linear.0.iterations;
-        report.linear_residual = report.linear_residual.max(linear.0.relative_residual);
-        report.solve_seconds += linear.0.seconds;
+        report.add_linear(&linear.0);
         let (d1, d2) = (&solution[0], &solution[1]);
         let schur = dot(&now.c, d2) + now.d;
         if !(schur.is_finite() && schur != 0.0) {

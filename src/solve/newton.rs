@@ -120,6 +120,12 @@ pub struct NewtonReport {
     pub linear_iterations: usize,
     /// Largest final relative residual of a linear solve.
     pub linear_residual: f64,
+    /// Linear solves accepted at the attainable accuracy of their tangent, above the tolerance
+    /// they were asked for (`linear.rtol`, or a looser [`forcing`] term): Newton still passes
+    /// its own residual test, but such a tangent is ill-conditioned enough to warn about.
+    pub floor_solves: usize,
+    /// The largest final relative residual of those solves (0 when none).
+    pub floor_residual: f64,
     /// Largest relative tolerance a linear solve was asked for ([`forcing`]; 0 when every one
     /// was asked for `linear.rtol`): a linear residual up to it is by design, not a warning.
     pub forcing: f64,
@@ -169,6 +175,38 @@ pub enum NewtonError {
         /// The solver's error.
         source: SolveError,
     },
+}
+
+impl NewtonReport {
+    /// Adds one accepted linear solve (of one iteration) to the report.
+    pub fn add_linear(&mut self, linear: &super::SolveReport) {
+        self.linear_iterations += linear.iterations;
+        self.linear_residual = self.linear_residual.max(linear.relative_residual);
+        self.solve_seconds += linear.seconds;
+        if linear.convergence == super::Convergence::AttainableAccuracy {
+            self.floor_solves += 1;
+            self.floor_residual = self.floor_residual.max(linear.relative_residual);
+        }
+    }
+
+    /// Replaces the linear-solve records with those of `other` (a total kept apart).
+    pub fn set_linear_records(&mut self, other: &NewtonReport) {
+        self.linear_iterations = other.linear_iterations;
+        self.linear_residual = other.linear_residual;
+        self.forcing = other.forcing;
+        self.floor_solves = other.floor_solves;
+        self.floor_residual = other.floor_residual;
+    }
+
+    /// Adds the linear-solve records of `other`, a later solve of the same state (counts
+    /// summed, largest residuals and forcing term kept).
+    pub fn add_linear_records(&mut self, other: &NewtonReport) {
+        self.linear_iterations += other.linear_iterations;
+        self.linear_residual = self.linear_residual.max(other.linear_residual);
+        self.forcing = self.forcing.max(other.forcing);
+        self.floor_solves += other.floor_solves;
+        self.floor_residual = self.floor_residual.max(other.floor_residual);
+    }
 }
 
 impl NewtonError {
@@ -374,9 +412,7 @@ pub fn newton_with(
             report.damped += 1;
         }
         let linear = linear.0;
-        report.linear_iterations += linear.iterations;
-        report.linear_residual = report.linear_residual.max(linear.relative_residual);
-        report.solve_seconds += linear.seconds;
+        report.add_linear(&linear);
         let slope0 = dot(dx, &r);
         let (mut alpha, mut last, mut trials) = (1.0, String::new(), 0);
         let accepted = loop {
@@ -452,6 +488,32 @@ mod tests {
             }
             Ok(Evaluation { scale: norm(&self.b) })
         }
+    }
+
+    /// A solve accepted at the attainable accuracy, above the tolerance it was asked for, is
+    /// counted whatever the forcing term; one that met a loose forcing term is not.
+    #[test]
+    fn floor_solves_count_only_solves_above_their_own_tolerance() {
+        let a = CsrMatrix::<f64>::identity(2);
+        let linear = |rtol: f64, residual: f64, convergence| crate::solve::SolveReport {
+            rtol,
+            relative_residual: residual,
+            convergence,
+            iterations: 3,
+            ..crate::solve::SolveReport::new(&Backend::Cpu, &SolveParams::default(), &a)
+        };
+        let mut r = NewtonReport::default();
+        r.add_linear(&linear(1e-2, 3e-3, crate::solve::Convergence::Tolerance));
+        assert_eq!((r.floor_solves, r.floor_residual, r.linear_residual), (0, 0.0, 3e-3));
+        r.add_linear(&linear(1e-12, 4e-11, crate::solve::Convergence::AttainableAccuracy));
+        assert_eq!((r.floor_solves, r.floor_residual, r.linear_iterations), (1, 4e-11, 6));
+        let mut total = NewtonReport { forcing: 1e-2, ..NewtonReport::default() };
+        total.add_linear_records(&r);
+        total.add_linear_records(&r);
+        assert_eq!((total.floor_solves, total.floor_residual, total.forcing), (2, 4e-11, 1e-2));
+        let mut copy = NewtonReport { floor_solves: 9, ..NewtonReport::default() };
+        copy.set_linear_records(&r);
+        assert_eq!((copy.floor_solves, copy.linear_iterations, copy.linear_residual), (1, 6, 3e-3));
     }
 
     #[test]
