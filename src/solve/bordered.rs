@@ -24,11 +24,13 @@
 //! When it does not (`d = 0`: a held volume), a trial must also keep the constraint's error in
 //! force units, `‖b‖ |g| / |S|` with `S` the Schur complement, from growing past the merit
 //! `‖R‖ + ‖b‖ |g| / |S|` it started from. Converged when `‖R‖ ≤ max(rtol ‖R₀‖, floor)` (as in
-//! [`newton`](super::newton)), `|g| ≤ g_tol`, and the last update is below `rtol_x`.
+//! [`newton`](super::newton)), `|g| ≤ g_tol`, and the last update is below `rtol_x`; or, as
+//! there, when `|g| ≤ g_tol` and the residual stagnates at round-off (within a few floors after
+//! an update at round-off).
 
 use nalgebra_sparse::CsrMatrix;
 
-use super::newton::{solve_damped, Inadmissible, NewtonError, NewtonParams, NewtonReport, Reuse};
+use super::newton::{at_round_off, solve_damped, Inadmissible, NewtonError, NewtonParams, NewtonReport, Reuse};
 use super::Backend;
 use crate::progress::Progress;
 
@@ -151,7 +153,8 @@ pub fn newton_bordered(
     let mut dx = vec![0.0; n];
     loop {
         let balanced = res <= (params.rtol * r_ref).max(floor);
-        if balanced && now.g.abs() <= g_tol && (res <= floor || last_update <= params.rtol_x) {
+        let settled = balanced && (res <= floor || last_update <= params.rtol_x);
+        if now.g.abs() <= g_tol && (settled || at_round_off(res, floor, last_update)) {
             return Ok(report);
         }
         if report.iterations >= params.max_iterations {
@@ -159,7 +162,8 @@ pub fn newton_bordered(
         }
         rhs_r.iter_mut().zip(&now.r).for_each(|(v, r)| *v = -r);
         rhs_b.iter_mut().zip(&now.b).for_each(|(v, b)| *v = -b);
-        let linear = solve_damped(tangent, &[&rhs_r, &rhs_b], &mut solution, (params, backend), reuse)
+        let step_params = super::newton::inexact(params, backend, &mut report);
+        let linear = solve_damped(tangent, &[&rhs_r, &rhs_b], &mut solution, (&step_params, backend), reuse)
             .map_err(|source| NewtonError::Linear { report: Box::new(report.clone()), source })?;
         if linear.1 > 0.0 {
             report.damped += 1;
@@ -286,6 +290,60 @@ mod tests {
             }
             Ok(BorderedEvaluation { scale: 1.0, g: dot(&self.f, x) - self.target, dg_dlambda: 0.0 })
         }
+    }
+
+    /// `R = K x − λ f + n`, `K = diag(1, 10⁶)`, `f = (1, 1)`, `g = f·x − 2`: the stiff row carries
+    /// a noise of two round-off floors whose sign flips at every evaluation, so that no step
+    /// cancels it.
+    struct NoisySprings {
+        evaluations: usize,
+    }
+
+    impl BorderedSystem for NoisySprings {
+        fn evaluate(
+            &mut self,
+            x: &[f64],
+            lambda: f64,
+            v: BorderedVectors<'_>,
+            tangent: Option<&mut CsrMatrix<f64>>,
+        ) -> Result<BorderedEvaluation, Inadmissible> {
+            let floor = 1e3 * f64::EPSILON * (lambda.abs() * 2f64.sqrt()).max(1.0);
+            self.evaluations += 1;
+            let sign = if self.evaluations.is_multiple_of(2) { 1.0 } else { -1.0 };
+            v.residual[0] = x[0] - lambda;
+            v.residual[1] = 1e6 * x[1] - lambda + 2.0 * floor * sign;
+            v.border.fill(-1.0);
+            v.gradient.fill(1.0);
+            if let Some(t) = tangent {
+                t.values_mut().copy_from_slice(&[1.0, 1e6]);
+            }
+            Ok(BorderedEvaluation { scale: 1.0, g: x[0] + x[1] - 2.0, dg_dlambda: 0.0 })
+        }
+    }
+
+    /// Asked for a residual below its round-off (rtol 1e-14), the bordered Newton stops once the
+    /// constraint holds and the update is at round-off, instead of failing after
+    /// `max_iterations`.
+    #[test]
+    fn bordered_newton_stops_at_round_off() {
+        let mut coo = CooMatrix::new(2, 2);
+        (0..2).for_each(|i| coo.push(i, i, 1.0));
+        let mut k = CsrMatrix::from(&coo);
+        let (mut x, mut lambda) = (vec![0.0; 2], 0.0);
+        let params = NewtonParams { rtol: 1e-14, rtol_x: 1e-12, ..NewtonParams::default() };
+        let report = newton_bordered(
+            &mut NoisySprings { evaluations: 0 },
+            (&mut x, &mut lambda),
+            &mut k,
+            (&params, 1e-12, &Backend::Cpu),
+            &crate::progress::Silent,
+            &mut Reuse::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}: {:?}", e.report()));
+        assert!((x[0] + x[1] - 2.0).abs() <= 1e-12, "{x:?}");
+        assert!((lambda - 2.0 / (1.0 + 1e-6)).abs() < 1e-9, "{lambda}");
+        // Without the round-off test the line search halves its way under the floor, a step later.
+        assert!(report.iterations <= 2, "{report:?}");
     }
 
     #[test]
